@@ -1,0 +1,123 @@
+#include "bottle/uv/unix_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace bottle::uv {
+
+UnixConnection::UnixConnection(Loop& loop) {
+  check(uv_pipe_init(loop.get(), handle_.get(), 0), "uv_pipe_init");
+  handle_.mark_initialized(this);
+}
+
+void UnixConnection::read(DataFn on_data, EndFn on_end) {
+  on_data_ = std::move(on_data);
+  on_end_ = std::move(on_end);
+  auto alloc = [](uv_handle_t*, size_t, uv_buf_t* buf) {
+    static thread_local char chunk[4096];
+    *buf = uv_buf_init(chunk, sizeof chunk);
+  };
+  auto on_read = [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+    auto* self = owner_of<UnixConnection>(s);
+    if (self == nullptr) return;
+    if (n > 0) {
+      self->on_data_(std::string_view(buf->base, static_cast<size_t>(n)));
+    } else if (n < 0) {
+      uv_read_stop(s);
+      if (self->on_end_) self->on_end_();
+    }
+  };
+  check(uv_read_start(reinterpret_cast<uv_stream_t*>(handle_.get()), alloc, on_read),
+        "uv_read_start");
+}
+
+void UnixConnection::write_and_close(std::string bytes, std::function<void()> on_closed) {
+  auto* stream = reinterpret_cast<uv_stream_t*>(handle_.get());
+  uv_read_stop(stream);
+  pending_ = std::move(bytes);
+  on_closed_ = std::move(on_closed);
+  auto* req = new uv_write_t{};
+  uv_buf_t buf = uv_buf_init(pending_.data(), static_cast<unsigned>(pending_.size()));
+  int rc = uv_write(req, stream, &buf, 1, [](uv_write_t* r, int) {
+    auto* self = owner_of<UnixConnection>(r->handle);
+    delete r;
+    if (self != nullptr && self->on_closed_) {
+      auto closed = std::move(self->on_closed_);
+      closed();  // the owner destroys the connection here, which closes it
+    }
+  });
+  if (rc < 0) {
+    delete req;
+    auto closed = std::move(on_closed_);
+    if (closed) closed();
+  }
+}
+
+UnixServer::UnixServer(Loop& loop, const std::string& path, unsigned mode, AcceptFn on_accept)
+    : loop_(loop), path_(path), on_accept_(std::move(on_accept)) {
+  struct stat st {};
+  // Only a leftover socket is removed: never delete a regular file someone pointed us at.
+  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+  check(uv_pipe_init(loop.get(), handle_.get(), 0), "uv_pipe_init");
+  handle_.mark_initialized(this);
+  // umask closes the window in which the socket would exist with a wider mode.
+  mode_t old_mask = ::umask(static_cast<mode_t>(~mode & 0777));
+  int rc = uv_pipe_bind(handle_.get(), path.c_str());
+  ::umask(old_mask);
+  check(rc, ("bind " + path).c_str());
+  check(uv_listen(reinterpret_cast<uv_stream_t*>(handle_.get()), 16,
+                  [](uv_stream_t* server, int status) {
+                    auto* self = owner_of<UnixServer>(server);
+                    if (self == nullptr || status < 0) return;
+                    std::unique_ptr<UnixConnection> conn(new UnixConnection(self->loop_));
+                    if (uv_accept(server,
+                                  reinterpret_cast<uv_stream_t*>(conn->handle_.get())) == 0) {
+                      self->on_accept_(std::move(conn));
+                    }
+                  }),
+        ("listen " + path).c_str());
+}
+
+UnixServer::~UnixServer() { ::unlink(path_.c_str()); }
+
+struct TcpConnectAttempt::ConnectRequest {
+  uv_connect_t req{};
+  TcpConnectAttempt* owner;
+};
+
+TcpConnectAttempt::TcpConnectAttempt(Loop& loop, const std::string& host, int port,
+                                     std::function<void(bool)> on_done)
+    : on_done_(std::move(on_done)) {
+  check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
+  handle_.mark_initialized(this);
+  sockaddr_storage addr{};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0) {
+    check(uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)),
+          ("address " + host).c_str());
+  }
+  request_ = new ConnectRequest{{}, this};
+  int rc = uv_tcp_connect(&request_->req, handle_.get(), reinterpret_cast<sockaddr*>(&addr),
+                          [](uv_connect_t* req, int status) {
+                            auto* request = reinterpret_cast<ConnectRequest*>(req);
+                            TcpConnectAttempt* owner = request->owner;
+                            delete request;
+                            if (owner == nullptr) return;
+                            owner->request_ = nullptr;
+                            auto done = std::move(owner->on_done_);
+                            done(status == 0);  // may destroy the attempt
+                          });
+  if (rc < 0) {
+    delete request_;
+    request_ = nullptr;
+    throw Error("connect " + host, rc);
+  }
+}
+
+TcpConnectAttempt::~TcpConnectAttempt() {
+  // Closing the handle cancels the request; its callback must not touch us then.
+  if (request_ != nullptr) request_->owner = nullptr;
+}
+
+}  // namespace bottle::uv

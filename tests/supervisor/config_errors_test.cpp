@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include "supervisor_harness.hpp"
+
+using namespace harness;
+
+namespace {
+const std::string kTwo = registry({testd_entry("pipelock", {}), testd_entry("egress", {})});
+}
+
+TEST(ConfigErrors, AnUnknownSelectedDaemonExitsTwoListingTheValidNames) {
+  SupervisorUnderTest sup(kTwo, {.env = {{"CLAUDE_BOTTLE_SIDECAR_DAEMONS", "pipelock,egres"}}});
+  EXPECT_EQ(sup.wait_exit(), 2);
+  EXPECT_NE(sup.stderr_text().find("unknown daemon 'egres' (valid: pipelock, egress)"), std::string::npos)
+      << sup.stderr_text();
+  EXPECT_EQ(sup.stdout_text(), "") << "a daemon was started";
+}
+
+TEST(ConfigErrors, AnEmptySelectionExitsTwo) {
+  SupervisorUnderTest sup(kTwo, {.env = {{"CLAUDE_BOTTLE_SIDECAR_DAEMONS", " , "}}});
+  EXPECT_EQ(sup.wait_exit(), 2);
+  EXPECT_NE(sup.stderr_text().find("selects no daemon (valid: pipelock, egress)"), std::string::npos)
+      << sup.stderr_text();
+  EXPECT_EQ(sup.stdout_text(), "");
+}
+
+TEST(ConfigErrors, TheSelectionStartsOnlyTheNamedDaemons) {
+  SupervisorUnderTest sup(kTwo, {.env = {{"CLAUDE_BOTTLE_SIDECAR_DAEMONS", " egress "}}});
+  ASSERT_TRUE(sup.wait_running("egress")) << sup.stderr_text();
+  auto s = sup.status();
+  ASSERT_EQ((*s)["daemons"].size(), 1u);
+  EXPECT_TRUE(sup.processes_named("pipelock").empty());
+}
+
+TEST(ConfigErrors, ABadRegistryExitsTwoNamingFileDaemonAndKeyAndStartsNothing) {
+  SupervisorUnderTest sup(kTwo + "    stop_timeout_ms: [1]\n");
+  EXPECT_EQ(sup.wait_exit(), 2);
+  const std::string err = sup.stderr_text();
+  EXPECT_NE(err.find(sup.dir() + "/daemons.yaml:"), std::string::npos) << err;
+  EXPECT_NE(err.find("daemon 'egress': key 'stop_timeout_ms': must be an integer"), std::string::npos) << err;
+  EXPECT_NE(err.find("nothing started"), std::string::npos) << err;
+  EXPECT_EQ(sup.stdout_text(), "") << "pipelock, the valid entry, was started anyway";
+}
+
+TEST(ConfigErrors, AnUnknownRunAsUserExitsTwo) {
+  SupervisorUnderTest sup(registry({testd_entry("pipelock", {}, "    user: no-such-user-here\n")}));
+  EXPECT_EQ(sup.wait_exit(), 2);
+  EXPECT_NE(sup.stderr_text().find("daemon 'pipelock': key 'user': user 'no-such-user-here' does not exist"),
+            std::string::npos)
+      << sup.stderr_text();
+}
+
+TEST(ConfigErrors, AMissingRegistryFileExitsTwo) {
+  SupervisorUnderTest sup(kTwo, {.extra_args = {"--registry", "/nonexistent/daemons.yaml"}});
+  EXPECT_EQ(sup.wait_exit(), 2);
+  EXPECT_NE(sup.stderr_text().find("/nonexistent/daemons.yaml: cannot read the daemon registry"),
+            std::string::npos)
+      << sup.stderr_text();
+}
