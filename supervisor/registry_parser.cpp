@@ -4,7 +4,7 @@
 
 #include <csignal>
 #include <fstream>
-#include <regex>
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -107,8 +107,16 @@ int as_signal(const Context& ctx, const YAML::Node& node, const std::string& key
 }
 
 bool is_env_name(const std::string& s) {
-  static const std::regex re("[A-Za-z_][A-Za-z0-9_]*");
-  return std::regex_match(s, re);
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
+         std::all_of(s.begin(), s.end(), word);
+}
+
+// Lower case letters, digits, '-' and '_', starting with a letter; at most 32.
+bool is_daemon_name(const std::string& s) {
+  auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; };
+  return !s.empty() && s.size() <= 32 && s[0] >= 'a' && s[0] <= 'z' &&
+         std::all_of(s.begin(), s.end(), allowed);
 }
 
 RestartPolicy parse_restart(const Context& ctx, const YAML::Node& node) {
@@ -183,8 +191,7 @@ DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t 
   if (!node["name"]) file_ctx.fail(node, "daemons[" + std::to_string(index) + "].name", "is required");
   DaemonSpec d;
   d.name = as_string(file_ctx, node["name"], "name");
-  static const std::regex name_re("[a-z][a-z0-9_-]{0,31}");
-  if (!std::regex_match(d.name, name_re)) {
+  if (!is_daemon_name(d.name)) {
     file_ctx.fail(node["name"], "name",
                   "'" + d.name + "' is not a daemon name (lower case letters, digits, - and _)");
   }
