@@ -78,9 +78,7 @@ std::string ControlServer::handle_request(const std::string& request, Supervisor
     }
     const std::string name = req["daemon"];
     const std::string why = "control socket";
-    bool known = false;
-    for (const auto& s : supervisor.status()) known = known || s.name == name;
-    if (!known) return error_reply("no selected daemon named '" + name + "'");
+    if (!supervisor.has_daemon(name)) return error_reply("no selected daemon named '" + name + "'");
     bool done = command == "restart" ? supervisor.restart(name, why) : supervisor.reload(name, why);
     if (!done) return error_reply(name + " has no running process to reload");
     return nlohmann::json{{"ok", true}}.dump() + "\n";

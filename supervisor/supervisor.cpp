@@ -125,30 +125,29 @@ void Supervisor::on_daemon_failed(DaemonRunner& runner) {
   }
 }
 
-DaemonRunner* Supervisor::find(const std::string& name) {
+DaemonRunner* Supervisor::find(const std::string& name) const {
   for (const auto& r : runners_) {
     if (r->spec().name == name) return r.get();
   }
   return nullptr;
 }
 
-bool Supervisor::restart(const std::string& name, const std::string& why) {
+DaemonRunner* Supervisor::find_for(const char* verb, const std::string& name,
+                                   const std::string& why) const {
   DaemonRunner* r = find(name);
-  if (r == nullptr) {
-    log_->warn("restart of '{}' ({}) ignored: no such selected daemon", name, why);
-    return false;
-  }
-  r->restart(why);
-  return true;
+  if (r == nullptr) log_->warn("{} of '{}' ({}) ignored: no such selected daemon", verb, name, why);
+  return r;
+}
+
+bool Supervisor::restart(const std::string& name, const std::string& why) {
+  DaemonRunner* r = find_for("restart", name, why);
+  if (r != nullptr) r->restart(why);
+  return r != nullptr;
 }
 
 bool Supervisor::reload(const std::string& name, const std::string& why) {
-  DaemonRunner* r = find(name);
-  if (r == nullptr) {
-    log_->warn("reload of '{}' ({}) ignored: no such selected daemon", name, why);
-    return false;
-  }
-  return r->reload(why);
+  DaemonRunner* r = find_for("reload", name, why);
+  return r != nullptr && r->reload(why);
 }
 
 std::vector<DaemonStatus> Supervisor::status() const {

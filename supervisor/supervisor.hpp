@@ -42,6 +42,7 @@ class Supervisor {
   bool restart(const std::string& name, const std::string& why);
   bool reload(const std::string& name, const std::string& why);
   std::vector<DaemonStatus> status() const;
+  bool has_daemon(const std::string& name) const { return find(name) != nullptr; }
   bool shutting_down() const { return shutting_down_; }
   std::size_t orphans_reaped() const { return orphans_reaped_; }
 
@@ -50,7 +51,9 @@ class Supervisor {
   void on_supervisor_signal(int signum);
   void on_daemon_failed(DaemonRunner& runner);
   void finish_if_stopped();
-  DaemonRunner* find(const std::string& name);
+  DaemonRunner* find(const std::string& name) const;
+  // The named runner, or nullptr with a logged warning naming the verb.
+  DaemonRunner* find_for(const char* verb, const std::string& name, const std::string& why) const;
 
   bottle::uv::Loop& loop_;
   std::shared_ptr<spdlog::logger> log_;
