@@ -9,7 +9,7 @@ using namespace harness;
 TEST(ControlSocket, StatusShowsEachDaemonsStatePidUptimeRestartsAndLastExit) {
   SupervisorUnderTest sup(registry({testd_entry("pipelock", {}, "    on_signal: {SIGUSR1: restart}\n"),
                                     testd_entry("egress", {})}));
-  ASSERT_TRUE(sup.wait_running("pipelock") && sup.wait_running("egress"));
+  ASSERT_TRUE(sup.wait_running("egress") && sup.wait_testd_started("pipelock"));
   sup.signal(SIGUSR1);
   ASSERT_TRUE(eventually([&] { return (*sup.daemon("pipelock"))["restarts"] == 1 &&
                                       (*sup.daemon("pipelock"))["state"] == "running"; }));

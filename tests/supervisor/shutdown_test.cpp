@@ -9,7 +9,7 @@ TEST(Shutdown, SigtermStopsEveryDaemonAndExitsZeroInUnderTwoSeconds) {
   SupervisorUnderTest sup(registry({testd_entry("pipelock", {}), testd_entry("egress", {}),
                                     testd_entry("git-gate", {}), testd_entry("supervise", {})}));
   for (auto name : {"pipelock", "egress", "git-gate", "supervise"}) {
-    ASSERT_TRUE(sup.wait_running(name)) << sup.stderr_text();
+    ASSERT_TRUE(sup.wait_running(name) && sup.wait_testd_started(name)) << sup.stderr_text();
   }
   auto start = std::chrono::steady_clock::now();
   sup.signal(SIGTERM);
@@ -36,7 +36,7 @@ TEST(Shutdown, SigintShutsDownLikeSigterm) {
 TEST(Shutdown, ADaemonThatIgnoresSigtermIsKilledAfterItsTimeout) {
   SupervisorUnderTest sup(registry({testd_entry("stubborn", {"--ignore-term"}, "    stop_timeout_ms: 400\n"),
                                     testd_entry("polite", {})}));
-  ASSERT_TRUE(sup.wait_running("stubborn") && sup.wait_running("polite"));
+  ASSERT_TRUE(sup.wait_testd_started("stubborn") && sup.wait_testd_started("polite"));
   auto start = std::chrono::steady_clock::now();
   sup.signal(SIGTERM);
   auto code = sup.wait_exit();
@@ -53,7 +53,7 @@ TEST(Shutdown, ADaemonThatIgnoresSigtermIsKilledAfterItsTimeout) {
 TEST(Shutdown, RestartRequestsDuringShutdownAreIgnored) {
   SupervisorUnderTest sup(registry({testd_entry("pipelock", {"--ignore-term"},
                                                 "    stop_timeout_ms: 500\n    on_signal: {SIGUSR1: restart}\n")}));
-  ASSERT_TRUE(sup.wait_running("pipelock"));
+  ASSERT_TRUE(sup.wait_testd_started("pipelock"));
   sup.signal(SIGTERM);
   ASSERT_TRUE(eventually([&] {
     auto s = sup.status();

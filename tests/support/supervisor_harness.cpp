@@ -226,6 +226,12 @@ bool SupervisorUnderTest::wait_running(const std::string& name) const {
   });
 }
 
+bool SupervisorUnderTest::wait_testd_started(const std::string& name) const {
+  return eventually([&] {
+    return stdout_text().find(name + ": testd " + name + " started pid") != std::string::npos;
+  });
+}
+
 std::optional<int> SupervisorUnderTest::wait_exit(std::chrono::milliseconds deadline) {
   if (exit_code_) return exit_code_;
   eventually(

@@ -60,6 +60,9 @@ class SupervisorUnderTest {
   std::optional<nlohmann::json> daemon(const std::string& name) const;
   // Waits until the named daemon is running (and ready, if it has a check).
   bool wait_running(const std::string& name) const;
+  // Waits until testd `name` said it started: from then on it handles its signals
+  // (a daemon signalled earlier dies of the default action, as any program would).
+  bool wait_testd_started(const std::string& name) const;
   // Runs sidecarctl with these arguments; returns its exit code and output.
   std::pair<int, std::string> sidecarctl(const std::vector<std::string>& args) const;
   // Waits for the supervisor to exit; its exit code, or nullopt on timeout.
