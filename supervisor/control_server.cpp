@@ -29,7 +29,8 @@ std::string error_reply(const std::string& message) {
 
 ControlServer::ControlServer(bottle::uv::Loop& loop, const std::string& path,
                              Supervisor& supervisor, std::shared_ptr<spdlog::logger> log)
-    : supervisor_(supervisor), log_(std::move(log)),
+    : supervisor_(supervisor),
+      log_(std::move(log)),
       server_(loop, path, 0600, [this](std::unique_ptr<bottle::uv::UnixConnection> conn) {
         clients_.push_back(std::make_unique<Client>());
         auto it = std::prev(clients_.end());

@@ -8,13 +8,20 @@ namespace supervisor {
 
 std::string to_string(DaemonState s) {
   switch (s) {
-    case DaemonState::stopped: return "stopped";
-    case DaemonState::starting: return "starting";
-    case DaemonState::running: return "running";
-    case DaemonState::stopping: return "stopping";
-    case DaemonState::backoff: return "backoff";
-    case DaemonState::exited: return "exited";
-    case DaemonState::failed: return "failed";
+    case DaemonState::stopped:
+      return "stopped";
+    case DaemonState::starting:
+      return "starting";
+    case DaemonState::running:
+      return "running";
+    case DaemonState::stopping:
+      return "stopping";
+    case DaemonState::backoff:
+      return "backoff";
+    case DaemonState::exited:
+      return "exited";
+    case DaemonState::failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -54,8 +61,7 @@ Action DaemonLifecycle::exited(Clock::time_point now, const ExitStatus& status) 
     return crashed(now);
   }
   const bool clean = !status.signaled && status.code == 0;
-  if (policy_.mode == RestartMode::never ||
-      (policy_.mode == RestartMode::on_failure && clean)) {
+  if (policy_.mode == RestartMode::never || (policy_.mode == RestartMode::on_failure && clean)) {
     state_ = DaemonState::exited;
     return {};
   }

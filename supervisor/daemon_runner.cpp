@@ -47,9 +47,15 @@ class DaemonRunner::OutputRelay {
 DaemonRunner::DaemonRunner(bottle::uv::Loop& loop, const DaemonSpec& spec, Environment environment,
                            LogSink& sink, std::shared_ptr<spdlog::logger> log,
                            std::function<void(DaemonRunner&)> on_failed)
-    : loop_(loop), spec_(spec), environment_(std::move(environment)), sink_(sink),
-      log_(std::move(log)), on_failed_(std::move(on_failed)), lifecycle_(spec.restart),
-      stop_timer_(loop), backoff_timer_(loop) {}
+    : loop_(loop),
+      spec_(spec),
+      environment_(std::move(environment)),
+      sink_(sink),
+      log_(std::move(log)),
+      on_failed_(std::move(on_failed)),
+      lifecycle_(spec.restart),
+      stop_timer_(loop),
+      backoff_timer_(loop) {}
 
 DaemonRunner::~DaemonRunner() {
   // RAII for the child: a runner never leaves its daemon running behind it.
@@ -109,8 +115,8 @@ void DaemonRunner::act(Action action) {
       backoff_timer_.stop();
       break;
     case Action::mark_failed:
-      log_->error("{}: failed: crashed {} times in a row, past its start limit of {}",
-                  spec_.name, lifecycle_.consecutive_failures(), spec_.restart.start_limit);
+      log_->error("{}: failed: crashed {} times in a row, past its start limit of {}", spec_.name,
+                  lifecycle_.consecutive_failures(), spec_.restart.start_limit);
       on_failed_(*this);
       break;
   }

@@ -18,10 +18,20 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   std::size_t len;
   unsigned min_cp;
   unsigned cp;
-  if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; min_cp = 0x80; }
-  else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; min_cp = 0x800; }
-  else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; min_cp = 0x10000; }
-  else return 0;
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+    cp = c & 0x1f;
+    min_cp = 0x80;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    cp = c & 0x0f;
+    min_cp = 0x800;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    cp = c & 0x07;
+    min_cp = 0x10000;
+  } else
+    return 0;
   if (i + len > s.size()) return 0;
   for (std::size_t k = 1; k < len; ++k) {
     if ((byte(i + k) & 0xc0) != 0x80) return 0;
@@ -38,8 +48,10 @@ std::string sanitize_line(std::string_view raw) {
   for (std::size_t i = 0; i < raw.size();) {
     unsigned char c = static_cast<unsigned char>(raw[i]);
     if (c < 0x80) {
-      if ((c < 0x20 && c != '\t') || c == 0x7f) escape_byte(out, c);
-      else out += static_cast<char>(c);
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        escape_byte(out, c);
+      else
+        out += static_cast<char>(c);
       ++i;
     } else if (std::size_t len = utf8_sequence_length(raw, i)) {
       out.append(raw.substr(i, len));

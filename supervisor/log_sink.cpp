@@ -7,7 +7,8 @@
 namespace supervisor {
 
 LogSink::LogSink(bottle::uv::Loop& loop, int out_fd, int err_fd, std::size_t max_queued)
-    : max_queued_(max_queued), out_{bottle::uv::StreamWriter(loop, out_fd), {}},
+    : max_queued_(max_queued),
+      out_{bottle::uv::StreamWriter(loop, out_fd), {}},
       err_{bottle::uv::StreamWriter(loop, err_fd), {}} {
   out_.writer.on_progress([this] { report_drops(out_, "stdout"); });
   err_.writer.on_progress([this] { report_drops(err_, "stderr"); });
@@ -31,7 +32,9 @@ void LogSink::daemon_line(Stream stream, const std::string& daemon, const std::s
   ch.writer.write(std::move(line));
 }
 
-void LogSink::supervisor_line(std::string formatted_line) { err_.writer.write(std::move(formatted_line)); }
+void LogSink::supervisor_line(std::string formatted_line) {
+  err_.writer.write(std::move(formatted_line));
+}
 
 bool LogSink::drained() const {
   return out_.writer.queued_bytes() == 0 && err_.writer.queued_bytes() == 0;

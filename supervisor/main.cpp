@@ -51,8 +51,8 @@ Plan plan_daemons(const Options& opt) {
       try {
         run_as = supervisor::resolve_user(*spec->user);
       } catch (const supervisor::ConfigError& e) {
-        throw supervisor::ConfigError(opt.registry + ": daemon '" + spec->name + "': key 'user': " +
-                                      e.what());
+        throw supervisor::ConfigError(opt.registry + ": daemon '" + spec->name +
+                                      "': key 'user': " + e.what());
       }
     }
     plan.environments.push_back(
@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("--control-socket", opt.socket, "control socket path")
       ->envname("SIDECAR_SUPERVISOR_SOCKET")
       ->capture_default_str();
-  app.add_option("--log-buffer-bytes", opt.log_buffer_bytes,
-                 "bytes of daemon output held per stream for a slow reader before lines are dropped")
+  app.add_option(
+         "--log-buffer-bytes", opt.log_buffer_bytes,
+         "bytes of daemon output held per stream for a slow reader before lines are dropped")
       ->check(CLI::Range(4096, 1 << 30))
       ->capture_default_str();
   app.add_option("--log-level", opt.log_level, "supervisor log level")

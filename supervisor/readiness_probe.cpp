@@ -6,9 +6,12 @@ namespace supervisor {
 
 ReadinessProbe::ReadinessProbe(bottle::uv::Loop& loop, Readiness check,
                                std::function<void()> on_ready, std::function<void()> on_timeout)
-    : loop_(loop), check_(std::move(check)), on_ready_(std::move(on_ready)),
+    : loop_(loop),
+      check_(std::move(check)),
+      on_ready_(std::move(on_ready)),
       on_timeout_(std::move(on_timeout)),
-      deadline_(std::chrono::steady_clock::now() + check_.timeout), retry_timer_(loop) {
+      deadline_(std::chrono::steady_clock::now() + check_.timeout),
+      retry_timer_(loop) {
   attempt();
 }
 

@@ -2,9 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
-#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -89,14 +89,14 @@ long long as_integer(const Context& ctx, const YAML::Node& node, const std::stri
   }
   if (value < min || value > max) {
     ctx.fail(node, key,
-             "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                 ", got " + std::to_string(value));
+             "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                 std::to_string(value));
   }
   return value;
 }
 
-Millis as_millis(const Context& ctx, const YAML::Node& node, const std::string& key,
-                 long long min, long long max) {
+Millis as_millis(const Context& ctx, const YAML::Node& node, const std::string& key, long long min,
+                 long long max) {
   return Millis(as_integer(ctx, node, key, min, max));
 }
 
@@ -114,7 +114,9 @@ bool is_env_name(const std::string& s) {
 
 // Lower case letters, digits, '-' and '_', starting with a letter; at most 32.
 bool is_daemon_name(const std::string& s) {
-  auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; };
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  };
   return !s.empty() && s.size() <= 32 && s[0] >= 'a' && s[0] <= 'z' &&
          std::all_of(s.begin(), s.end(), allowed);
 }
@@ -127,10 +129,14 @@ RestartPolicy parse_restart(const Context& ctx, const YAML::Node& node) {
   RestartPolicy p;
   if (auto n = node["policy"]) {
     const std::string v = as_string(ctx, n, "restart.policy");
-    if (v == "always") p.mode = RestartMode::always;
-    else if (v == "on-failure") p.mode = RestartMode::on_failure;
-    else if (v == "never") p.mode = RestartMode::never;
-    else ctx.fail(n, "restart.policy", "must be always, on-failure or never, got '" + v + "'");
+    if (v == "always")
+      p.mode = RestartMode::always;
+    else if (v == "on-failure")
+      p.mode = RestartMode::on_failure;
+    else if (v == "never")
+      p.mode = RestartMode::never;
+    else
+      ctx.fail(n, "restart.policy", "must be always, on-failure or never, got '" + v + "'");
   }
   if (auto n = node["backoff_initial_ms"]) {
     p.backoff_initial = as_millis(ctx, n, "restart.backoff_initial_ms", 1, 3'600'000);
@@ -149,9 +155,12 @@ RestartPolicy parse_restart(const Context& ctx, const YAML::Node& node) {
   }
   if (auto n = node["on_failed"]) {
     const std::string v = as_string(ctx, n, "restart.on_failed");
-    if (v == "shutdown") p.on_failed = FailedAction::shutdown_bundle;
-    else if (v == "keep-running") p.on_failed = FailedAction::keep_running;
-    else ctx.fail(n, "restart.on_failed", "must be shutdown or keep-running, got '" + v + "'");
+    if (v == "shutdown")
+      p.on_failed = FailedAction::shutdown_bundle;
+    else if (v == "keep-running")
+      p.on_failed = FailedAction::keep_running;
+    else
+      ctx.fail(n, "restart.on_failed", "must be shutdown or keep-running, got '" + v + "'");
   }
   return p;
 }
@@ -163,7 +172,8 @@ Readiness parse_readiness(const Context& ctx, const YAML::Node& node) {
   if (!node["tcp_port"]) ctx.fail(node, "readiness.tcp_port", "is required");
   r.tcp_port = static_cast<int>(as_integer(ctx, node["tcp_port"], "readiness.tcp_port", 1, 65535));
   if (auto n = node["host"]) r.host = as_string(ctx, n, "readiness.host");
-  if (auto n = node["timeout_ms"]) r.timeout = as_millis(ctx, n, "readiness.timeout_ms", 1, 600'000);
+  if (auto n = node["timeout_ms"])
+    r.timeout = as_millis(ctx, n, "readiness.timeout_ms", 1, 600'000);
   return r;
 }
 
@@ -179,16 +189,21 @@ std::map<int, SignalAction> parse_on_signal(const Context& ctx, const YAML::Node
     }
     if (out.count(sig)) ctx.fail(kv.first, key, "appears twice");
     const std::string action = as_string(ctx, kv.second, key);
-    if (action == "restart") out[sig] = SignalAction::restart;
-    else if (action == "reload") out[sig] = SignalAction::reload;
-    else ctx.fail(kv.second, key, "must be restart or reload, got '" + action + "'");
+    if (action == "restart")
+      out[sig] = SignalAction::restart;
+    else if (action == "reload")
+      out[sig] = SignalAction::reload;
+    else
+      ctx.fail(kv.second, key, "must be restart or reload, got '" + action + "'");
   }
   return out;
 }
 
 DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t index) {
-  if (!node.IsMap()) file_ctx.fail(node, "daemons[" + std::to_string(index) + "]", "must be a mapping");
-  if (!node["name"]) file_ctx.fail(node, "daemons[" + std::to_string(index) + "].name", "is required");
+  if (!node.IsMap())
+    file_ctx.fail(node, "daemons[" + std::to_string(index) + "]", "must be a mapping");
+  if (!node["name"])
+    file_ctx.fail(node, "daemons[" + std::to_string(index) + "].name", "is required");
   DaemonSpec d;
   d.name = as_string(file_ctx, node["name"], "name");
   if (!is_daemon_name(d.name)) {
@@ -265,7 +280,8 @@ Registry parse_registry(const std::string& yaml_text, const std::string& path) {
   reg.path = path;
   for (size_t i = 0; i < list.size(); ++i) {
     DaemonSpec d = parse_daemon(ctx, list[i], i);
-    if (reg.find(d.name) != nullptr) ctx.fail(list[i]["name"], "name", "'" + d.name + "' appears twice");
+    if (reg.find(d.name) != nullptr)
+      ctx.fail(list[i]["name"], "name", "'" + d.name + "' appears twice");
     reg.daemons.push_back(std::move(d));
   }
   return reg;

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.require_subcommand(1);
   bool as_json = false;
-  auto* status = app.add_subcommand("status", "each daemon's state, pid, uptime, restarts, last exit");
+  auto* status =
+      app.add_subcommand("status", "each daemon's state, pid, uptime, restarts, last exit");
   status->add_flag("--json", as_json, "print the supervisor's JSON answer");
   app.add_subcommand("health", "exit 0 when every selected daemon is running and ready");
   std::string daemon;
@@ -99,7 +100,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*restart || *reload) {
-      auto reply = ask(socket_path, {{"command", *restart ? "restart" : "reload"}, {"daemon", daemon}});
+      auto reply =
+          ask(socket_path, {{"command", *restart ? "restart" : "reload"}, {"daemon", daemon}});
       if (!reply.value("ok", false)) {
         std::cerr << "sidecarctl: " << reply.value("error", "refused") << "\n";
         return kRefused;
@@ -123,8 +125,10 @@ int main(int argc, char** argv) {
       if (healthy) std::cout << "healthy\n";
       return healthy ? kOk : kRefused;
     }
-    if (as_json) std::cout << reply.dump() << "\n";
-    else print_status_table(reply);
+    if (as_json)
+      std::cout << reply.dump() << "\n";
+    else
+      print_status_table(reply);
     return kOk;
   } catch (const Unreachable& e) {
     std::cerr << "sidecarctl: " << e.what() << "\n";

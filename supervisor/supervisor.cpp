@@ -14,25 +14,24 @@ Supervisor::Supervisor(bottle::uv::Loop& loop, std::vector<const DaemonSpec*> se
                        std::shared_ptr<spdlog::logger> log, std::function<void(int)> on_done)
     : loop_(loop), log_(std::move(log)), on_done_(std::move(on_done)) {
   for (std::size_t i = 0; i < selected.size(); ++i) {
-    runners_.push_back(std::make_unique<DaemonRunner>(
-        loop, *selected[i], std::move(environments[i]), sink, log_,
-        [this](DaemonRunner& r) { on_daemon_failed(r); }));
+    runners_.push_back(
+        std::make_unique<DaemonRunner>(loop, *selected[i], std::move(environments[i]), sink, log_,
+                                       [this](DaemonRunner& r) { on_daemon_failed(r); }));
   }
 }
 
 void Supervisor::start() {
   // Handlers first: a daemon may die, or a signal arrive, before the last one starts.
-  signals_.push_back(std::make_unique<bottle::uv::Signal>(loop_, SIGCHLD, [this] { reap_children(); }));
+  signals_.push_back(
+      std::make_unique<bottle::uv::Signal>(loop_, SIGCHLD, [this] { reap_children(); }));
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
-    signals_.push_back(
-        std::make_unique<bottle::uv::Signal>(loop_, sig, [this, sig] { on_supervisor_signal(sig); }));
+    signals_.push_back(std::make_unique<bottle::uv::Signal>(
+        loop_, sig, [this, sig] { on_supervisor_signal(sig); }));
   }
   std::string names;
   for (const auto& r : runners_) names += (names.empty() ? "" : ", ") + r->spec().name;
   log_->info("starting {} daemons: {}", runners_.size(), names);
   for (const auto& r : runners_) r->start();
-  // Daemons that could not even be forked may have finished already.
-  reap_children();
 }
 
 void Supervisor::reap_children() {
@@ -71,8 +70,10 @@ void Supervisor::on_supervisor_signal(int signum) {
     auto it = r->spec().on_signal.find(signum);
     if (it == r->spec().on_signal.end()) continue;
     mapped = true;
-    if (it->second == SignalAction::restart) r->restart(why);
-    else r->reload(why);
+    if (it->second == SignalAction::restart)
+      r->restart(why);
+    else
+      r->reload(why);
   }
   if (!mapped) log_->info("{}: no selected daemon is mapped to it; ignored", why);
 }

@@ -18,11 +18,11 @@ namespace supervisor {
 
 // Exit codes of sidecar-supervisor (documented in the README).
 enum ExitCode : int {
-  kExitClean = 0,          // requested shutdown, every daemon stopped cleanly
-  kExitUnclean = 1,        // requested shutdown, some daemon had to be killed or failed to stop
-  kExitConfig = 2,         // bad registry, selection or flags; nothing started
-  kExitDaemonFailed = 3,   // a daemon with on_failed: shutdown failed; bundle taken down
-  kExitInternal = 4,       // the supervisor itself could not run (socket, loop)
+  kExitClean = 0,         // requested shutdown, every daemon stopped cleanly
+  kExitUnclean = 1,       // requested shutdown, some daemon had to be killed or failed to stop
+  kExitConfig = 2,        // bad registry, selection or flags; nothing started
+  kExitDaemonFailed = 3,  // a daemon with on_failed: shutdown failed; bundle taken down
+  kExitInternal = 4,      // the supervisor itself could not run (socket, loop)
 };
 
 // The duties of PID 1: start the selected daemons, reap every child, map

@@ -1,7 +1,5 @@
 #include "bottle/uv/pipe_reader.hpp"
 
-#include <cstdlib>
-
 namespace bottle::uv {
 
 namespace {
@@ -17,9 +15,7 @@ PipeReader::PipeReader(Loop& loop, UniqueFd fd, DataFn on_data, EndFn on_end)
   handle_.mark_initialized(this);
   check(uv_pipe_open(handle_.get(), fd.get()), "uv_pipe_open");
   fd.release();  // the handle owns it now and closes it with itself
-  auto alloc = [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-    auto* self = owner_of<PipeReader>(h);
-    (void)self;
+  auto alloc = [](uv_handle_t*, size_t, uv_buf_t* buf) {
     static thread_local char chunk[kReadChunk];
     *buf = uv_buf_init(chunk, sizeof chunk);
   };
@@ -34,8 +30,7 @@ PipeReader::PipeReader(Loop& loop, UniqueFd fd, DataFn on_data, EndFn on_end)
       if (end) end();  // may destroy this reader
     }
   };
-  check(uv_read_start(reinterpret_cast<uv_stream_t*>(handle_.get()), alloc, read),
-        "uv_read_start");
+  check(uv_read_start(reinterpret_cast<uv_stream_t*>(handle_.get()), alloc, read), "uv_read_start");
 }
 
 }  // namespace bottle::uv

@@ -1,8 +1,8 @@
-#include "bottle/uv/stream_writer.hpp"
-
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "bottle/uv/stream_writer.hpp"
 
 namespace bottle::uv {
 

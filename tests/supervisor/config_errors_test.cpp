@@ -11,7 +11,8 @@ const std::string kTwo = registry({testd_entry("pipelock", {}), testd_entry("egr
 TEST(ConfigErrors, AnUnknownSelectedDaemonExitsTwoListingTheValidNames) {
   SupervisorUnderTest sup(kTwo, {.env = {{"CLAUDE_BOTTLE_SIDECAR_DAEMONS", "pipelock,egres"}}});
   EXPECT_EQ(sup.wait_exit(), 2);
-  EXPECT_NE(sup.stderr_text().find("unknown daemon 'egres' (valid: pipelock, egress)"), std::string::npos)
+  EXPECT_NE(sup.stderr_text().find("unknown daemon 'egres' (valid: pipelock, egress)"),
+            std::string::npos)
       << sup.stderr_text();
   EXPECT_EQ(sup.stdout_text(), "") << "a daemon was started";
 }
@@ -19,7 +20,8 @@ TEST(ConfigErrors, AnUnknownSelectedDaemonExitsTwoListingTheValidNames) {
 TEST(ConfigErrors, AnEmptySelectionExitsTwo) {
   SupervisorUnderTest sup(kTwo, {.env = {{"CLAUDE_BOTTLE_SIDECAR_DAEMONS", " , "}}});
   EXPECT_EQ(sup.wait_exit(), 2);
-  EXPECT_NE(sup.stderr_text().find("selects no daemon (valid: pipelock, egress)"), std::string::npos)
+  EXPECT_NE(sup.stderr_text().find("selects no daemon (valid: pipelock, egress)"),
+            std::string::npos)
       << sup.stderr_text();
   EXPECT_EQ(sup.stdout_text(), "");
 }
@@ -37,7 +39,9 @@ TEST(ConfigErrors, ABadRegistryExitsTwoNamingFileDaemonAndKeyAndStartsNothing) {
   EXPECT_EQ(sup.wait_exit(), 2);
   const std::string err = sup.stderr_text();
   EXPECT_NE(err.find(sup.dir() + "/daemons.yaml:"), std::string::npos) << err;
-  EXPECT_NE(err.find("daemon 'egress': key 'stop_timeout_ms': must be an integer"), std::string::npos) << err;
+  EXPECT_NE(err.find("daemon 'egress': key 'stop_timeout_ms': must be an integer"),
+            std::string::npos)
+      << err;
   EXPECT_NE(err.find("nothing started"), std::string::npos) << err;
   EXPECT_EQ(sup.stdout_text(), "") << "pipelock, the valid entry, was started anyway";
 }
@@ -45,7 +49,8 @@ TEST(ConfigErrors, ABadRegistryExitsTwoNamingFileDaemonAndKeyAndStartsNothing) {
 TEST(ConfigErrors, AnUnknownRunAsUserExitsTwo) {
   SupervisorUnderTest sup(registry({testd_entry("pipelock", {}, "    user: no-such-user-here\n")}));
   EXPECT_EQ(sup.wait_exit(), 2);
-  EXPECT_NE(sup.stderr_text().find("daemon 'pipelock': key 'user': user 'no-such-user-here' does not exist"),
+  EXPECT_NE(sup.stderr_text().find(
+                "daemon 'pipelock': key 'user': user 'no-such-user-here' does not exist"),
             std::string::npos)
       << sup.stderr_text();
 }

@@ -7,12 +7,15 @@
 using namespace harness;
 
 TEST(ControlSocket, StatusShowsEachDaemonsStatePidUptimeRestartsAndLastExit) {
-  SupervisorUnderTest sup(registry({testd_entry("pipelock", {}, "    on_signal: {SIGUSR1: restart}\n"),
-                                    testd_entry("egress", {})}));
+  SupervisorUnderTest sup(
+      registry({testd_entry("pipelock", {}, "    on_signal: {SIGUSR1: restart}\n"),
+                testd_entry("egress", {})}));
   ASSERT_TRUE(sup.wait_running("egress") && sup.wait_testd_started("pipelock"));
   sup.signal(SIGUSR1);
-  ASSERT_TRUE(eventually([&] { return (*sup.daemon("pipelock"))["restarts"] == 1 &&
-                                      (*sup.daemon("pipelock"))["state"] == "running"; }));
+  ASSERT_TRUE(eventually([&] {
+    return (*sup.daemon("pipelock"))["restarts"] == 1 &&
+           (*sup.daemon("pipelock"))["state"] == "running";
+  }));
   auto p = *sup.daemon("pipelock");
   EXPECT_TRUE(p["pid"].is_number());
   EXPECT_GE(p["uptime_ms"].get<long long>(), 0);

@@ -17,7 +17,8 @@ std::string crash_policy(const std::string& on_failed) {
 
 TEST(CrashRestart, ACrashingDaemonIsRestartedWithGrowingDelaysThenMarkedFailed) {
   SupervisorUnderTest sup(registry({
-      testd_entry("crasher", {"--exit-after-ms", "0", "--exit-code", "3"}, crash_policy("keep-running")),
+      testd_entry("crasher", {"--exit-after-ms", "0", "--exit-code", "3"},
+                  crash_policy("keep-running")),
       testd_entry("sibling", {}),
   }));
   ASSERT_TRUE(eventually([&] {
@@ -53,8 +54,9 @@ TEST(CrashRestart, PipelockFailingPastItsLimitTakesTheBundleDown) {
   auto code = sup.wait_exit();
   ASSERT_TRUE(code.has_value()) << sup.stderr_text();
   EXPECT_EQ(*code, 3);
-  EXPECT_NE(sup.stderr_text().find("pipelock failed and its registry entry says on_failed: shutdown"),
-            std::string::npos)
+  EXPECT_NE(
+      sup.stderr_text().find("pipelock failed and its registry entry says on_failed: shutdown"),
+      std::string::npos)
       << sup.stderr_text();
   // The sibling was stopped with the bundle (the supervisor's word for it: egress may
   // die of SIGTERM before it could print anything).
@@ -65,13 +67,14 @@ TEST(CrashRestart, PipelockFailingPastItsLimitTakesTheBundleDown) {
 }
 
 TEST(CrashRestart, AProgramThatCannotBeExecutedIsReportedAndCountsAsACrash) {
-  SupervisorUnderTest sup(
-      "daemons:\n  - name: ghost\n    argv: [/nonexistent/ghostd]\n" + crash_policy("keep-running"));
+  SupervisorUnderTest sup("daemons:\n  - name: ghost\n    argv: [/nonexistent/ghostd]\n" +
+                          crash_policy("keep-running"));
   ASSERT_TRUE(eventually([&] {
     auto d = sup.daemon("ghost");
     return d && (*d)["state"] == "failed";
   })) << sup.stderr_text();
-  EXPECT_NE(sup.stderr_text().find("ghost: cannot start: exec '/nonexistent/ghostd': No such file or directory"),
+  EXPECT_NE(sup.stderr_text().find(
+                "ghost: cannot start: exec '/nonexistent/ghostd': No such file or directory"),
             std::string::npos)
       << sup.stderr_text();
   EXPECT_EQ((*sup.daemon("ghost"))["last_exit"], "exit code 127");
@@ -79,13 +82,15 @@ TEST(CrashRestart, AProgramThatCannotBeExecutedIsReportedAndCountsAsACrash) {
 
 TEST(CrashRestart, ADaemonThatNeverBecomesReadyIsRestarted) {
   const int port = free_tcp_port();
-  SupervisorUnderTest sup(registry({testd_entry(
-      "deaf", {}, "    readiness: {tcp_port: " + std::to_string(port) + ", timeout_ms: 200}\n" +
-                      crash_policy("keep-running"))}));
+  SupervisorUnderTest sup(
+      registry({testd_entry("deaf", {},
+                            "    readiness: {tcp_port: " + std::to_string(port) +
+                                ", timeout_ms: 200}\n" + crash_policy("keep-running"))}));
   ASSERT_TRUE(eventually([&] {
     auto d = sup.daemon("deaf");
     return d && (*d)["restarts"].get<int>() >= 1;
   })) << sup.stderr_text();
-  EXPECT_NE(sup.stderr_text().find("deaf: not accepting on port " + std::to_string(port) + " after 200 ms"),
+  EXPECT_NE(sup.stderr_text().find("deaf: not accepting on port " + std::to_string(port) +
+                                   " after 200 ms"),
             std::string::npos);
 }

@@ -1,8 +1,8 @@
+#include "daemon_environment.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include "daemon_environment.hpp"
 
 using namespace supervisor;
 
@@ -11,11 +11,15 @@ bool has(const std::vector<std::string>& env, const std::string& entry) {
   return std::find(env.begin(), env.end(), entry) != env.end();
 }
 bool has_name(const std::vector<std::string>& env, const std::string& name) {
-  return std::any_of(env.begin(), env.end(), [&](const std::string& e) { return e.rfind(name + "=", 0) == 0; });
+  return std::any_of(env.begin(), env.end(),
+                     [&](const std::string& e) { return e.rfind(name + "=", 0) == 0; });
 }
-const std::vector<std::string> kSupervisorEnv = {
-    "PATH=/custom/bin", "BOTTLE_TOKEN_GITHUB=ghp_secret", "BOTTLE_TOKEN_NPM=npm_secret",
-    "HTTPS_PROXY=http://pipelock:8888", "AWS_SECRET_ACCESS_KEY=leak", "HOME=/root"};
+const std::vector<std::string> kSupervisorEnv = {"PATH=/custom/bin",
+                                                 "BOTTLE_TOKEN_GITHUB=ghp_secret",
+                                                 "BOTTLE_TOKEN_NPM=npm_secret",
+                                                 "HTTPS_PROXY=http://pipelock:8888",
+                                                 "AWS_SECRET_ACCESS_KEY=leak",
+                                                 "HOME=/root"};
 }  // namespace
 
 TEST(DaemonEnvironment, PassesOnlyWhatTheRegistryEntryInherits) {

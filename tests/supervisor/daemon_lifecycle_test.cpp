@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "daemon_lifecycle.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace supervisor;
 using namespace std::chrono_literals;

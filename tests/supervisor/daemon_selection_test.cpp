@@ -1,7 +1,8 @@
+#include "daemon_selection.hpp"
+
 #include <gtest/gtest.h>
 
 #include "config_error.hpp"
-#include "daemon_selection.hpp"
 #include "registry_parser.hpp"
 
 using namespace supervisor;
@@ -42,7 +43,8 @@ TEST(DaemonSelection, ListIsStartedInRegistryOrderWhateverItsOrder) {
 
 TEST(DaemonSelection, ToleratesWhitespaceStrayCommasAndRepeats) {
   Registry r = four();
-  EXPECT_EQ(names(select_daemons(r, "\tegress,\n egress ,,")), (std::vector<std::string>{"egress"}));
+  EXPECT_EQ(names(select_daemons(r, "\tegress,\n egress ,,")),
+            (std::vector<std::string>{"egress"}));
 }
 
 TEST(DaemonSelection, UnknownNameIsAnErrorListingValidNames) {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "line_splitter.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace supervisor;
 

@@ -7,7 +7,8 @@ using namespace harness;
 
 namespace {
 std::string shell_daemon(const std::string& name, const std::string& script) {
-  return "  - name: " + name + "\n    argv: [/bin/sh, -c, '" + script + "']\n    restart: {policy: never}\n";
+  return "  - name: " + name + "\n    argv: [/bin/sh, -c, '" + script +
+         "']\n    restart: {policy: never}\n";
 }
 }  // namespace
 
@@ -21,33 +22,38 @@ TEST(LogRelay, EachLineIsPrefixedWithItsDaemonOnTheStreamItWasWrittenTo) {
     auto b = sup.daemon("beta");
     return a && b && (*a)["state"] == "exited" && (*b)["state"] == "exited";
   }));
-  EXPECT_TRUE(eventually([&] { return sup.stdout_text().find("beta: beta-out\n") != std::string::npos; }));
+  EXPECT_TRUE(
+      eventually([&] { return sup.stdout_text().find("beta: beta-out\n") != std::string::npos; }));
   EXPECT_NE(sup.stdout_text().find("alpha: to-out\n"), std::string::npos) << sup.stdout_text();
   EXPECT_NE(sup.stderr_text().find("alpha: to-err\n"), std::string::npos) << sup.stderr_text();
   EXPECT_EQ(sup.stdout_text().find("to-err"), std::string::npos);
   // The supervisor's own events: its name first, then time and level.
   EXPECT_NE(sup.stderr_text().find("supervisor: "), std::string::npos);
-  EXPECT_NE(sup.stderr_text().find(" info: alpha: started, pid "), std::string::npos) << sup.stderr_text();
+  EXPECT_NE(sup.stderr_text().find(" info: alpha: started, pid "), std::string::npos)
+      << sup.stderr_text();
   EXPECT_NE(sup.stderr_text().find("alpha: pid "), std::string::npos);
 }
 
 TEST(LogRelay, PartialLongAndBinaryLinesAreRelayedSafely) {
   // 40000 x's with no newline, a last line without newline, raw bytes and an escape sequence.
-  SupervisorUnderTest sup(registry({shell_daemon(
-      "odd",
-      "head -c 40000 /dev/zero | tr \"\\\\0\" x; echo; printf \"bin \\\\377\\\\033[2J ok\\\\n\"; printf tail-without-newline")}));
+  SupervisorUnderTest sup(
+      registry({shell_daemon("odd",
+                             "head -c 40000 /dev/zero | tr \"\\\\0\" x; echo; printf \"bin "
+                             "\\\\377\\\\033[2J ok\\\\n\"; printf tail-without-newline")}));
   ASSERT_TRUE(eventually([&] {
     auto d = sup.daemon("odd");
     return d && (*d)["state"] == "exited";
   })) << sup.stderr_text();
-  ASSERT_TRUE(eventually([&] { return sup.stdout_text().find("odd: tail-without-newline\n") != std::string::npos; }))
-      << sup.stdout_text().substr(0, 300);
+  ASSERT_TRUE(eventually([&] {
+    return sup.stdout_text().find("odd: tail-without-newline\n") != std::string::npos;
+  })) << sup.stdout_text().substr(0, 300);
   const std::string out = sup.stdout_text();
   EXPECT_NE(out.find("odd: bin \\xff\\x1b[2J ok\n"), std::string::npos);
   // 40000 bytes in pieces of at most 16 KiB, the later ones marked as continued.
   EXPECT_NE(out.find("odd: " + std::string(16384, 'x') + "\n"), std::string::npos);
   EXPECT_NE(out.find("odd: [continued] " + std::string(16384, 'x') + "\n"), std::string::npos);
-  EXPECT_NE(out.find("odd: [continued] " + std::string(40000 - 2 * 16384, 'x') + "\n"), std::string::npos);
+  EXPECT_NE(out.find("odd: [continued] " + std::string(40000 - 2 * 16384, 'x') + "\n"),
+            std::string::npos);
 }
 
 TEST(LogRelay, AFloodingDaemonBehindAStuckLogReaderDoesNotDelayASiblingsRestart) {
@@ -56,7 +62,8 @@ TEST(LogRelay, AFloodingDaemonBehindAStuckLogReaderDoesNotDelayASiblingsRestart)
       registry({
           testd_entry("flooder", {"--flood-bytes", "100000000"}),
           testd_entry("pipelock", {"--listen", std::to_string(port)},
-                      "    on_signal: {SIGUSR1: restart}\n    readiness: {tcp_port: " + std::to_string(port) + "}\n"),
+                      "    on_signal: {SIGUSR1: restart}\n    readiness: {tcp_port: " +
+                          std::to_string(port) + "}\n"),
       }),
       {.stdout_to_unread_pipe = true});
   ASSERT_TRUE(sup.wait_running("pipelock")) << sup.stderr_text();
@@ -75,6 +82,7 @@ TEST(LogRelay, AFloodingDaemonBehindAStuckLogReaderDoesNotDelayASiblingsRestart)
   EXPECT_TRUE(eventually([&] {
     sup.drain_stdout_pipe();
     return sup.stderr_text().find("lines (") != std::string::npos &&
-           sup.stderr_text().find("of flooder's stdout: the log reader was too slow") != std::string::npos;
+           sup.stderr_text().find("of flooder's stdout: the log reader was too slow") !=
+               std::string::npos;
   })) << sup.stderr_text();
 }

@@ -1,9 +1,10 @@
+#include "registry_parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
 
 #include "config_error.hpp"
-#include "registry_parser.hpp"
 
 using namespace supervisor;
 
@@ -36,7 +37,8 @@ daemons:
     readiness: {tcp_port: 8888, host: 127.0.0.1, timeout_ms: 700}
     restart: {policy: on-failure, backoff_initial_ms: 50, backoff_max_ms: 400,
               stable_after_ms: 1000, start_limit: 3, on_failed: shutdown}
-)", "daemons.yaml");
+)",
+                              "daemons.yaml");
   ASSERT_EQ(r.daemons.size(), 1u);
   const DaemonSpec& d = r.daemons[0];
   EXPECT_EQ(d.name, "pipelock");
@@ -62,7 +64,8 @@ daemons:
 }
 
 TEST(RegistryParser, KeepsRegistryOrderAndDefaults) {
-  Registry r = parse_registry("daemons:\n  - {name: b, argv: [x]}\n  - {name: a, argv: [y]}\n", "f");
+  Registry r =
+      parse_registry("daemons:\n  - {name: b, argv: [x]}\n  - {name: a, argv: [y]}\n", "f");
   EXPECT_EQ(r.names(), (std::vector<std::string>{"b", "a"}));
   const DaemonSpec& d = r.daemons[0];
   EXPECT_EQ(d.stop_signal, SIGTERM);
@@ -105,21 +108,25 @@ TEST(RegistryParser, MissingArgvIsAnError) {
 
 TEST(RegistryParser, WrongTypesNameTheKeyAndValue) {
   std::string e = error_of("daemons:\n  - name: a\n    argv: [x]\n    stop_timeout_ms: soon\n");
-  EXPECT_NE(e.find("key 'stop_timeout_ms': must be an integer, got 'soon'"), std::string::npos) << e;
+  EXPECT_NE(e.find("key 'stop_timeout_ms': must be an integer, got 'soon'"), std::string::npos)
+      << e;
   e = error_of("daemons:\n  - name: a\n    argv: [x]\n    env: [A, B]\n");
   EXPECT_NE(e.find("key 'env': must be a mapping"), std::string::npos) << e;
   e = error_of("daemons:\n  - name: a\n    argv: x\n");
   EXPECT_NE(e.find("key 'argv': must be a non-empty list"), std::string::npos) << e;
   e = error_of("daemons:\n  - name: a\n    argv: [x]\n    readiness: {tcp_port: 70000}\n");
   EXPECT_NE(e.find("readiness.tcp_port': must be between 1 and 65535, got 70000"),
-            std::string::npos) << e;
+            std::string::npos)
+      << e;
   e = error_of("daemons:\n  - name: a\n    argv: [x]\n    restart: {policy: sometimes}\n");
   EXPECT_NE(e.find("restart.policy': must be always, on-failure or never, got 'sometimes'"),
-            std::string::npos) << e;
+            std::string::npos)
+      << e;
 }
 
 TEST(RegistryParser, RejectsBadSignals) {
-  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], stop_signal: SIGFOO}\n").find("unknown signal 'SIGFOO'"),
+  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], stop_signal: SIGFOO}\n")
+                .find("unknown signal 'SIGFOO'"),
             std::string::npos);
   // SIGTERM means shutdown for the whole bundle; it cannot be redirected to one daemon.
   EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], on_signal: {SIGTERM: restart}}\n")
@@ -131,15 +138,18 @@ TEST(RegistryParser, RejectsBadSignals) {
 }
 
 TEST(RegistryParser, RejectsDuplicatesAndBadNames) {
-  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x]}\n  - {name: a, argv: [y]}\n").find("'a' appears twice"),
+  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x]}\n  - {name: a, argv: [y]}\n")
+                .find("'a' appears twice"),
             std::string::npos);
   EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], argv: [y]}\n").find("appears twice"),
             std::string::npos);
   EXPECT_NE(error_of("daemons:\n  - {name: 'Pipe Lock', argv: [x]}\n").find("is not a daemon name"),
             std::string::npos);
-  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], workdir: relative}\n").find("absolute path"),
-            std::string::npos);
-  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], inherit_env: ['A-B']}\n").find("not a variable name"),
+  EXPECT_NE(
+      error_of("daemons:\n  - {name: a, argv: [x], workdir: relative}\n").find("absolute path"),
+      std::string::npos);
+  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], inherit_env: ['A-B']}\n")
+                .find("not a variable name"),
             std::string::npos);
 }
 
@@ -151,7 +161,8 @@ TEST(RegistryParser, RejectsBrokenFilesAndTopLevelMistakes) {
   EXPECT_NE(error_of("daemons: []\n").find("non-empty list"), std::string::npos);
   EXPECT_NE(error_of("version: 2\ndaemons:\n  - {name: a, argv: [x]}\n").find("key 'version'"),
             std::string::npos);
-  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], restart: {backoff_initial_ms: 500, backoff_max_ms: 100}}\n")
+  EXPECT_NE(error_of("daemons:\n  - {name: a, argv: [x], restart: {backoff_initial_ms: 500, "
+                     "backoff_max_ms: 100}}\n")
                 .find("must not be smaller than backoff_initial_ms"),
             std::string::npos);
 }

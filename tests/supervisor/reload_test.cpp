@@ -12,7 +12,8 @@ TEST(Reload, SighupReachesEgressAndEgressKeepsItsPid) {
                   "    on_signal: {SIGUSR1: restart}\n"),
       testd_entry("egress", {"--listen", std::to_string(egress_port)},
                   "    on_signal: {SIGHUP: reload}\n"
-                  "    readiness: {tcp_port: " + std::to_string(egress_port) + "}\n"),
+                  "    readiness: {tcp_port: " +
+                      std::to_string(egress_port) + "}\n"),
   }));
   ASSERT_TRUE(sup.wait_running("egress") && sup.wait_running("pipelock")) << sup.stderr_text();
   const auto egress_pid = (*sup.daemon("egress"))["pid"];
@@ -29,13 +30,15 @@ TEST(Reload, SighupReachesEgressAndEgressKeepsItsPid) {
   // SIGHUP is egress's alone: pipelock neither reloaded nor restarted.
   EXPECT_EQ((*sup.daemon("pipelock"))["pid"], pipelock_pid);
   EXPECT_EQ(sup.stdout_text().find("pipelock: testd pipelock: got SIGHUP"), std::string::npos);
-  EXPECT_NE(sup.stdout_text().find("egress: testd egress: got SIGHUP (1 so far)"), std::string::npos);
+  EXPECT_NE(sup.stdout_text().find("egress: testd egress: got SIGHUP (1 so far)"),
+            std::string::npos);
 }
 
 TEST(Reload, SidecarctlSendsTheConfiguredReloadSignal) {
   const int port = free_tcp_port();
-  SupervisorUnderTest sup(registry({testd_entry("egress", {"--listen", std::to_string(port)},
-                                                "    readiness: {tcp_port: " + std::to_string(port) + "}\n")}));
+  SupervisorUnderTest sup(
+      registry({testd_entry("egress", {"--listen", std::to_string(port)},
+                            "    readiness: {tcp_port: " + std::to_string(port) + "}\n")}));
   ASSERT_TRUE(sup.wait_running("egress")) << sup.stderr_text();
   TestdConnection to_egress(port);
   auto [code, out] = sup.sidecarctl({"reload", "egress"});

@@ -10,10 +10,12 @@ std::string two_daemons(int pipelock_port, int egress_port) {
   return registry({
       testd_entry("pipelock", {"--listen", std::to_string(pipelock_port)},
                   "    on_signal: {SIGUSR1: restart}\n    stop_timeout_ms: 2000\n"
-                  "    readiness: {tcp_port: " + std::to_string(pipelock_port) + "}\n"),
+                  "    readiness: {tcp_port: " +
+                      std::to_string(pipelock_port) + "}\n"),
       testd_entry("egress", {"--listen", std::to_string(egress_port)},
                   "    on_signal: {SIGHUP: reload}\n"
-                  "    readiness: {tcp_port: " + std::to_string(egress_port) + "}\n"),
+                  "    readiness: {tcp_port: " +
+                      std::to_string(egress_port) + "}\n"),
   });
 }
 }  // namespace
@@ -63,7 +65,8 @@ TEST(RestartInPlace, AHundredSigusrOneInABurstLeaveExactlyOnePipelockAndNoLeaked
     auto d = sup.daemon("pipelock");
     return d && (*d)["state"] == "running" && !(*d)["restart_pending"].get<bool>() &&
            (*d)["started_at_unix_ms"].get<long long>() >= before_last;
-  })) << sup.status()->dump() << sup.stderr_text();
+  })) << sup.status()->dump()
+      << sup.stderr_text();
   EXPECT_TRUE(eventually([&] { return sup.processes_named("pipelock").size() == 1; }))
       << "pipelock processes: " << sup.processes_named("pipelock").size();
   EXPECT_EQ((*sup.daemon("egress"))["pid"], egress_pid);

@@ -19,8 +19,9 @@ TEST(Shutdown, SigtermStopsEveryDaemonAndExitsZeroInUnderTwoSeconds) {
   EXPECT_EQ(*code, 0) << sup.stderr_text();
   EXPECT_LT(took, std::chrono::seconds(2));
   for (auto name : {"pipelock", "egress", "git-gate", "supervise"}) {
-    EXPECT_NE(sup.stdout_text().find(std::string(name) + ": testd " + name + ": stopping on signal 15"),
-              std::string::npos)
+    EXPECT_NE(
+        sup.stdout_text().find(std::string(name) + ": testd " + name + ": stopping on signal 15"),
+        std::string::npos)
         << name << " did not get its stop signal";
   }
   EXPECT_NE(sup.stderr_text().find("all daemons stopped; exiting with code 0"), std::string::npos);
@@ -34,8 +35,9 @@ TEST(Shutdown, SigintShutsDownLikeSigterm) {
 }
 
 TEST(Shutdown, ADaemonThatIgnoresSigtermIsKilledAfterItsTimeout) {
-  SupervisorUnderTest sup(registry({testd_entry("stubborn", {"--ignore-term"}, "    stop_timeout_ms: 400\n"),
-                                    testd_entry("polite", {})}));
+  SupervisorUnderTest sup(
+      registry({testd_entry("stubborn", {"--ignore-term"}, "    stop_timeout_ms: 400\n"),
+                testd_entry("polite", {})}));
   ASSERT_TRUE(sup.wait_testd_started("stubborn") && sup.wait_testd_started("polite"));
   auto start = std::chrono::steady_clock::now();
   sup.signal(SIGTERM);
@@ -51,8 +53,9 @@ TEST(Shutdown, ADaemonThatIgnoresSigtermIsKilledAfterItsTimeout) {
 }
 
 TEST(Shutdown, RestartRequestsDuringShutdownAreIgnored) {
-  SupervisorUnderTest sup(registry({testd_entry("pipelock", {"--ignore-term"},
-                                                "    stop_timeout_ms: 500\n    on_signal: {SIGUSR1: restart}\n")}));
+  SupervisorUnderTest sup(
+      registry({testd_entry("pipelock", {"--ignore-term"},
+                            "    stop_timeout_ms: 500\n    on_signal: {SIGUSR1: restart}\n")}));
   ASSERT_TRUE(sup.wait_testd_started("pipelock"));
   sup.signal(SIGTERM);
   ASSERT_TRUE(eventually([&] {
@@ -61,7 +64,8 @@ TEST(Shutdown, RestartRequestsDuringShutdownAreIgnored) {
   }));
   sup.signal(SIGUSR1);
   EXPECT_EQ(sup.wait_exit(), 1);
-  EXPECT_NE(sup.stderr_text().find("restart (received SIGUSR1) ignored: shutting down"), std::string::npos)
+  EXPECT_NE(sup.stderr_text().find("restart (received SIGUSR1) ignored: shutting down"),
+            std::string::npos)
       << sup.stderr_text();
   EXPECT_EQ(sup.stdout_text().find("started pid", sup.stdout_text().find("started pid") + 1),
             std::string::npos)

@@ -1,10 +1,9 @@
 #include "supervisor_harness.hpp"
 
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -57,7 +56,8 @@ TestdConnection::TestdConnection(int port) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error("connect to testd on port " + std::to_string(port) + ": " + strerror(errno));
+    throw std::runtime_error("connect to testd on port " + std::to_string(port) + ": " +
+                             strerror(errno));
   }
   timeval timeout{10, 0};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -67,7 +67,8 @@ TestdConnection::~TestdConnection() { close(fd_); }
 
 std::string TestdConnection::ask(const std::string& command) {
   std::string line = command + "\n";
-  if (send(fd_, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) return "";
+  if (send(fd_, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
+    return "";
   std::string reply;
   char c;
   while (recv(fd_, &c, 1, 0) == 1) {
@@ -78,8 +79,8 @@ std::string TestdConnection::ask(const std::string& command) {
 }
 
 namespace {
-pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
-            int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& argv,
+            const std::map<std::string, std::string>& extra_env, int out_fd, int err_fd) {
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out_fd, 1);
@@ -194,7 +195,8 @@ SupervisorUnderTest::~SupervisorUnderTest() {
 
 void SupervisorUnderTest::signal(int signum) const { kill(supervisor_pid_, signum); }
 
-std::pair<int, std::string> SupervisorUnderTest::sidecarctl(const std::vector<std::string>& args) const {
+std::pair<int, std::string> SupervisorUnderTest::sidecarctl(
+    const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {SIDECARCTL_BIN, "--socket", socket_};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_capture(argv);
@@ -256,7 +258,8 @@ void SupervisorUnderTest::drain_stdout_pipe() {
   fcntl(stdout_pipe_, F_SETFL, O_NONBLOCK);
   char buf[65536];
   ssize_t n;
-  while ((n = read(stdout_pipe_, buf, sizeof buf)) > 0) drained_.append(buf, static_cast<size_t>(n));
+  while ((n = read(stdout_pipe_, buf, sizeof buf)) > 0)
+    drained_.append(buf, static_cast<size_t>(n));
 }
 
 std::map<pid_t, char> SupervisorUnderTest::children() const {
@@ -273,7 +276,8 @@ std::vector<pid_t> SupervisorUnderTest::processes_named(const std::string& daemo
   for (const auto& [pid, state] : children()) {
     if (state == 'Z') continue;
     std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-    for (auto& c : cmdline) if (c == '\0') c = ' ';
+    for (auto& c : cmdline)
+      if (c == '\0') c = ' ';
     if (cmdline.find("--name " + daemon + " ") != std::string::npos) out.push_back(pid);
   }
   return out;

@@ -41,7 +41,7 @@ class SupervisorUnderTest {
  public:
   struct Options {
     std::map<std::string, std::string> env = {};  // added to the supervisor's environment
-    bool stdout_to_unread_pipe = false;      // a log reader that never reads
+    bool stdout_to_unread_pipe = false;           // a log reader that never reads
     std::vector<std::string> extra_args = {};
     bool pid_namespace = true;  // false: an ordinary child of the test, as a subreaper
   };

@@ -2,13 +2,13 @@
 // listens on a TCP port and answers one-line commands, so a test can hold a
 // connection open across a sibling's restart and ask what happened to it:
 //   ping -> pong      pid -> its pid      hups -> SIGHUPs received so far
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -38,18 +38,32 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
-      if (i + 1 >= argc) { std::fprintf(stderr, "testd: %s needs a value\n", a.c_str()); std::exit(64); }
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "testd: %s needs a value\n", a.c_str());
+        std::exit(64);
+      }
       return argv[++i];
     };
-    if (a == "--name") o.name = next();
-    else if (a == "--listen") o.port = std::stoi(next());
-    else if (a == "--ignore-term") o.ignore_term = true;
-    else if (a == "--exit-after-ms") o.exit_after_ms = std::stoi(next());
-    else if (a == "--exit-code") o.exit_code = std::stoi(next());
-    else if (a == "--orphans") o.orphans = std::stoi(next());
-    else if (a == "--flood-bytes") o.flood_bytes = std::stoll(next());
-    else if (a == "--listen-delay-ms") o.listen_delay_ms = std::stoi(next());
-    else { std::fprintf(stderr, "testd: unknown option %s\n", a.c_str()); std::exit(64); }
+    if (a == "--name")
+      o.name = next();
+    else if (a == "--listen")
+      o.port = std::stoi(next());
+    else if (a == "--ignore-term")
+      o.ignore_term = true;
+    else if (a == "--exit-after-ms")
+      o.exit_after_ms = std::stoi(next());
+    else if (a == "--exit-code")
+      o.exit_code = std::stoi(next());
+    else if (a == "--orphans")
+      o.orphans = std::stoi(next());
+    else if (a == "--flood-bytes")
+      o.flood_bytes = std::stoll(next());
+    else if (a == "--listen-delay-ms")
+      o.listen_delay_ms = std::stoi(next());
+    else {
+      std::fprintf(stderr, "testd: unknown option %s\n", a.c_str());
+      std::exit(64);
+    }
   }
   return o;
 }
@@ -96,7 +110,8 @@ int main(int argc, char** argv) {
 
   int lfd = -1;
   if (o.port > 0) {
-    if (o.listen_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.listen_delay_ms));
+    if (o.listen_delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.listen_delay_ms));
     lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -105,7 +120,8 @@ int main(int argc, char** argv) {
     addr.sin_port = htons(static_cast<uint16_t>(o.port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(lfd, 64) != 0) {
-      std::fprintf(stderr, "testd %s: cannot listen on %d: %s\n", o.name.c_str(), o.port, strerror(errno));
+      std::fprintf(stderr, "testd %s: cannot listen on %d: %s\n", o.name.c_str(), o.port,
+                   strerror(errno));
       return 3;
     }
   }
@@ -119,9 +135,12 @@ int main(int argc, char** argv) {
     for (auto& [fd, _] : clients) fds.push_back({fd, POLLIN, 0});
     int timeout = -1;
     if (o.exit_after_ms >= 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
       if (left <= 0) {
-        std::fprintf(stderr, "testd %s: exiting with code %d as told\n", o.name.c_str(), o.exit_code);
+        std::fprintf(stderr, "testd %s: exiting with code %d as told\n", o.name.c_str(),
+                     o.exit_code);
         return o.exit_code;
       }
       timeout = static_cast<int>(left);
@@ -147,15 +166,21 @@ int main(int argc, char** argv) {
       } else {
         char buf[512];
         ssize_t n = read(p.fd, buf, sizeof buf);
-        if (n <= 0) { close(p.fd); clients.erase(p.fd); continue; }
+        if (n <= 0) {
+          close(p.fd);
+          clients.erase(p.fd);
+          continue;
+        }
         std::string& in = clients[p.fd];
         in.append(buf, static_cast<size_t>(n));
         size_t nl;
         while ((nl = in.find('\n')) != std::string::npos) {
           std::string cmd = in.substr(0, nl);
           in.erase(0, nl + 1);
-          std::string reply = cmd == "ping" ? "pong" : cmd == "pid" ? std::to_string(getpid())
-                            : cmd == "hups" ? std::to_string(hups) : "?";
+          std::string reply = cmd == "ping"   ? "pong"
+                              : cmd == "pid"  ? std::to_string(getpid())
+                              : cmd == "hups" ? std::to_string(hups)
+                                              : "?";
           reply += "\n";
           (void)!write(p.fd, reply.data(), reply.size());
         }
