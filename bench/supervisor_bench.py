@@ -122,7 +122,6 @@ class Candidate:
 
 class SidecarSupervisor(Candidate):
     name = "sidecar-supervisor"
-    helpers = ""
 
     def start(self):
         reg = os.path.join(self.workdir, "daemons.yaml")
@@ -146,7 +145,6 @@ class SidecarSupervisor(Candidate):
 class ShellLaunched(Candidate):
     """tini and dumb-init run one child: a shell that starts the four daemons."""
 
-    helpers = "+ sh"
     init_argv = []
 
     def start(self):
@@ -173,7 +171,6 @@ class DumbInit(ShellLaunched):
 
 class Supervisord(Candidate):
     name = "supervisord"
-    helpers = ""
 
     def start(self):
         self.conf = os.path.join(self.workdir, "supervisord.conf")

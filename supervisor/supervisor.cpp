@@ -44,12 +44,7 @@ void Supervisor::reap_children() {
       if (errno == EINTR) continue;
       break;  // ECHILD: nothing left
     }
-    if (DaemonRunner* r = [&]() -> DaemonRunner* {
-          for (const auto& runner : runners_) {
-            if (runner->pid() == pid) return runner.get();
-          }
-          return nullptr;
-        }()) {
+    if (DaemonRunner* r = runner_with_pid(pid)) {
       r->process_exited(status);
     } else {
       ++orphans_reaped_;
@@ -129,6 +124,13 @@ void Supervisor::on_daemon_failed(DaemonRunner& runner) {
 DaemonRunner* Supervisor::find(const std::string& name) const {
   for (const auto& r : runners_) {
     if (r->spec().name == name) return r.get();
+  }
+  return nullptr;
+}
+
+DaemonRunner* Supervisor::runner_with_pid(pid_t pid) const {
+  for (const auto& r : runners_) {
+    if (r->pid() == pid) return r.get();
   }
   return nullptr;
 }

@@ -52,6 +52,8 @@ class Supervisor {
   void on_daemon_failed(DaemonRunner& runner);
   void finish_if_stopped();
   DaemonRunner* find(const std::string& name) const;
+  // The daemon whose current process this is; nullptr for an orphan.
+  DaemonRunner* runner_with_pid(pid_t pid) const;
   // The named runner, or nullptr with a logged warning naming the verb.
   DaemonRunner* find_for(const char* verb, const std::string& name, const std::string& why) const;
 
