@@ -1,0 +1,37 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace YAML {
+class Node;
+}
+
+namespace bottle::config {
+
+// An input mistake the operator must fix. The message already names the file,
+// the line and the key, so callers print it as it is.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where a YAML value came from, so every error can say "file:line: key: problem".
+class YamlContext {
+ public:
+  explicit YamlContext(std::string source, std::string scope = {})
+      : source_(std::move(source)), scope_(std::move(scope)) {}
+
+  // A context for an item inside this one ("bottle 'demo'", "route 2").
+  YamlContext within(const std::string& scope) const;
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
+                         const std::string& problem) const;
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+  std::string scope_;
+};
+
+}  // namespace bottle::config

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace bottle::config {
+
+class YamlContext;
+
+// One egress route: requests for `host` (and, when set, under `path_prefix`)
+// are sent to `upstream` with `header: value`, where "{token}" in `value` is
+// replaced by the token. The token itself is never here: `token_env` names the
+// operator's environment variable, which the bundle carries into egress as
+// BOTTLE_TOKEN_<token_env>.
+struct Route {
+  std::string host;
+  std::string path_prefix = "/";
+  std::string upstream;
+  std::string header = "Authorization";
+  std::string value = "Bearer {token}";
+  std::string token_env;
+
+  // Two routes with the same key cannot both exist.
+  std::string key() const { return host + path_prefix; }
+  // One line for diffs and listings.
+  std::string summary() const;
+  bool operator==(const Route&) const = default;
+};
+
+// The environment variable egress reads the token of `token_env` from.
+std::string token_variable_in_bundle(const std::string& token_env);
+
+enum class UnknownKeys { kRefuse, kKeep };
+
+// Reads one route mapping, checking every field. Unknown keys are an error
+// unless the caller keeps them (the live file may carry keys of a newer tool).
+Route parse_route(const YamlContext& ctx, const YAML::Node& node, UnknownKeys unknown);
+
+// Reads a sequence of routes; two routes with the same host and prefix are an error.
+std::vector<Route> parse_routes(const YamlContext& ctx, const YAML::Node& seq,
+                                UnknownKeys unknown);
+
+// Writes the route's known keys into `node` (a mapping), leaving others as they are.
+void store_route(const Route& route, YAML::Node& node);
+
+}  // namespace bottle::config

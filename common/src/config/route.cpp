@@ -1,0 +1,157 @@
+#include "bottle/config/route.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <set>
+
+#include "bottle/config/config_error.hpp"
+#include "bottle/config/hostname_rules.hpp"
+
+namespace bottle::config {
+
+namespace {
+
+const std::set<std::string> kRouteKeys = {"host",   "path_prefix", "upstream",
+                                          "header", "value",       "token_env"};
+
+// RFC 9110 token characters: what a header name may be made of.
+bool is_tchar(unsigned char c) {
+  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                std::string_view::npos;
+}
+
+std::string scalar(const YamlContext& ctx, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) ctx.fail(node, key, "must be a string");
+  return node.Scalar();
+}
+
+void check_upstream(const YamlContext& ctx, const YAML::Node& at, const std::string& upstream) {
+  // Tokens travel to the upstream: plain http would hand them to anyone on the path.
+  const std::string_view scheme = "https://";
+  if (!std::string_view(upstream).starts_with(scheme)) {
+    ctx.fail(at, "upstream", "'" + upstream + "' must start with https://");
+  }
+  std::string_view rest = std::string_view(upstream).substr(scheme.size());
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.find_first_of("@?#") != std::string_view::npos) {
+    ctx.fail(at, "upstream", "'" + upstream + "' must be https://host[:port][/path]");
+  }
+  std::string_view host = authority;
+  if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    std::string_view port = authority.substr(colon + 1);
+    bool digits = !port.empty() && port.size() <= 5;
+    for (char c : port) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+    if (!digits || std::stoi(std::string(port)) == 0 || std::stoi(std::string(port)) > 65535) {
+      ctx.fail(at, "upstream", "'" + upstream + "' has a bad port");
+    }
+  }
+  if (auto problem = hostname_problem(host, Wildcards::kRefused)) {
+    ctx.fail(at, "upstream", "host '" + std::string(host) + "' " + *problem);
+  }
+}
+
+}  // namespace
+
+std::string Route::summary() const {
+  return host + path_prefix + " -> " + upstream + " [" + header + ": " + value + ", token from $" +
+         token_env + "]";
+}
+
+std::string token_variable_in_bundle(const std::string& token_env) {
+  return "BOTTLE_TOKEN_" + token_env;
+}
+
+Route parse_route(const YamlContext& ctx, const YAML::Node& node, UnknownKeys unknown) {
+  if (!node.IsMap()) ctx.fail(node, "", "a route must be a mapping");
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!seen.insert(key).second) ctx.fail(kv.first, key, "appears twice");
+    if (!kRouteKeys.count(key) && unknown == UnknownKeys::kRefuse) {
+      ctx.fail(kv.first, key,
+               "unknown key (known: header, host, path_prefix, token_env, upstream, value)");
+    }
+  }
+  Route r;
+  for (const char* required : {"host", "upstream", "token_env"}) {
+    if (!node[required]) ctx.fail(node, required, "is required");
+  }
+  const YAML::Node host = node["host"];
+  r.host = scalar(ctx, host, "host");
+  if (auto problem = hostname_problem(r.host, Wildcards::kRefused)) {
+    ctx.fail(host, "host", "'" + r.host + "' " + *problem);
+  }
+  r.host = normalize_hostname(r.host);
+
+  if (const YAML::Node p = node["path_prefix"]) {
+    r.path_prefix = scalar(ctx, p, "path_prefix");
+    if (!r.path_prefix.starts_with('/')) ctx.fail(p, "path_prefix", "must start with '/'");
+    for (unsigned char c : r.path_prefix) {
+      if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#') {
+        ctx.fail(p, "path_prefix", "'" + r.path_prefix + "' may not contain spaces, '?' or '#'");
+      }
+    }
+  }
+
+  const YAML::Node upstream = node["upstream"];
+  r.upstream = scalar(ctx, upstream, "upstream");
+  check_upstream(ctx, upstream, r.upstream);
+
+  if (const YAML::Node h = node["header"]) {
+    r.header = scalar(ctx, h, "header");
+    bool ok = !r.header.empty();
+    for (unsigned char c : r.header) ok = ok && is_tchar(c);
+    if (!ok) ctx.fail(h, "header", "'" + r.header + "' is not a valid header name");
+  }
+  if (const YAML::Node v = node["value"]) {
+    r.value = scalar(ctx, v, "value");
+    size_t first = r.value.find("{token}");
+    if (first == std::string::npos || r.value.find("{token}", first + 1) != std::string::npos) {
+      ctx.fail(v, "value", "must contain {token} exactly once (for example \"Bearer {token}\")");
+    }
+    for (unsigned char c : r.value) {
+      if (c < 0x20 || c == 0x7f) ctx.fail(v, "value", "may not contain control characters");
+    }
+  }
+
+  const YAML::Node env = node["token_env"];
+  r.token_env = scalar(ctx, env, "token_env");
+  bool ok = !r.token_env.empty() && !std::isdigit(static_cast<unsigned char>(r.token_env[0]));
+  for (unsigned char c : r.token_env) ok = ok && (std::isalnum(c) || c == '_');
+  if (!ok) {
+    ctx.fail(env, "token_env",
+             "'" + r.token_env + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+  }
+  return r;
+}
+
+std::vector<Route> parse_routes(const YamlContext& ctx, const YAML::Node& seq,
+                                UnknownKeys unknown) {
+  if (!seq.IsSequence()) ctx.fail(seq, "routes", "must be a list of routes");
+  std::vector<Route> routes;
+  std::set<std::string> keys;
+  int index = 0;
+  for (const auto& item : seq) {
+    ++index;
+    Route r = parse_route(ctx.within("route " + std::to_string(index)), item, unknown);
+    if (!keys.insert(r.key()).second) {
+      ctx.fail(item, "", "route " + std::to_string(index) + " repeats host and path_prefix '" +
+                             r.key() + "'");
+    }
+    routes.push_back(std::move(r));
+  }
+  return routes;
+}
+
+void store_route(const Route& route, YAML::Node& node) {
+  node["host"] = route.host;
+  node["path_prefix"] = route.path_prefix;
+  node["upstream"] = route.upstream;
+  node["header"] = route.header;
+  node["value"] = route.value;
+  node["token_env"] = route.token_env;
+}
+
+}  // namespace bottle::config

@@ -1,0 +1,225 @@
+#include "bottle_start.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ostream>
+#include <stdexcept>
+
+#include "bottle/config/atomic_file.hpp"
+#include "bottle/config/config_error.hpp"
+#include "bottle_metadata.hpp"
+#include "bottle_paths.hpp"
+#include "bottle_teardown.hpp"
+#include "ca_minter.hpp"
+#include "compose_file.hpp"
+#include "docker_cli.hpp"
+#include "manifest.hpp"
+#include "pipelock_config.hpp"
+#include "routes_config.hpp"
+#include "sidecar_configs.hpp"
+#include "subprocess.hpp"
+#include "undo_stack.hpp"
+
+namespace host_tools {
+
+namespace fs = std::filesystem;
+using bottle::config::ConfigError;
+
+namespace {
+
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted; undoing what was done") {}
+};
+
+void check_interrupt(const StartOptions& o) {
+  if (o.interrupted && *o.interrupted) throw Interrupted();
+}
+
+std::string utc_now() {
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void make_dir(const fs::path& dir, fs::perms perms) {
+  fs::create_directories(dir);
+  fs::permissions(dir, perms, fs::perm_options::replace);
+}
+
+// Everything the start needs from the host, checked before anything is created.
+ExtraEnv token_values(const BottleSpec& b, const fs::path& manifest) {
+  ExtraEnv env;
+  for (const auto& name : b.token_variables()) {
+    const char* value = std::getenv(name.c_str());
+    if (!value || !*value) {
+      throw ConfigError(manifest.string() + ": bottle '" + b.name + "': a route takes its token from $" +
+                        name + ", which is not set in this environment");
+    }
+    env[bottle::config::token_variable_in_bundle(name)] = value;
+  }
+  return env;
+}
+
+void check_host_files(const BottleSpec& b, const fs::path& manifest) {
+  auto need = [&](const fs::path& p, const std::string& key, bool dir) {
+    std::error_code ec;
+    const bool ok = dir ? fs::is_directory(p, ec) : fs::is_regular_file(p, ec);
+    if (!ok || ::access(p.c_str(), R_OK) != 0) {
+      throw ConfigError(manifest.string() + ": bottle '" + b.name + "': key '" + key + "': " +
+                        p.string() + (dir ? " is not a readable folder" : " is not a readable file"));
+    }
+  };
+  need(b.agent.workdir, "agent.workdir", true);
+  if (b.agent.dockerfile) need(*b.agent.dockerfile, "agent.dockerfile", false);
+  for (const auto& g : b.git) {
+    need(g.ssh_key, "git.ssh_key", false);
+    need(g.known_hosts, "git.known_hosts", false);
+  }
+}
+
+void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& docker,
+                  std::ostream& out) {
+  if (o.rebuild || !docker.image_exists(kSidecarsImage)) {
+    const fs::path dockerfile = o.source_dir / "images" / "Dockerfile.sidecars";
+    if (!fs::exists(dockerfile)) {
+      throw std::runtime_error(dockerfile.string() +
+                               " not found: pass --source-dir (or BOTTLE_SOURCE_DIR) naming the "
+                               "project's source tree");
+    }
+    out << "bottle " << b.name << ": building " << kSidecarsImage << "\n";
+    if (run_attached({"docker", "build", "--file", dockerfile.string(), "--tag", kSidecarsImage,
+                      o.source_dir.string()}) != 0) {
+      throw std::runtime_error("building " + std::string(kSidecarsImage) + " failed");
+    }
+  }
+  check_interrupt(o);
+  if (b.agent.dockerfile && (o.rebuild || !docker.image_exists(b.agent.image))) {
+    out << "bottle " << b.name << ": building " << b.agent.image << "\n";
+    if (run_attached({"docker", "build", "--file", b.agent.dockerfile->string(), "--tag",
+                      b.agent.image, b.agent.build_context.string()}) != 0) {
+      throw std::runtime_error("building " + b.agent.image + " failed");
+    }
+  }
+}
+
+void render_state(const BottleSpec& b, const BottlePaths& paths, const std::string& subnet) {
+  using bottle::config::write_file_atomically;
+  write_file_atomically(paths.pipelock_config(), render_pipelock_config(b.allowlist, subnet), 0644);
+  write_file_atomically(paths.routes_config(), render_routes_config(b.routes), 0644);
+  write_file_atomically(paths.git_gate_dir() / "git-gate.yaml", render_git_gate_config(b), 0644);
+  write_file_atomically(paths.supervise_dir() / "supervise.yaml", render_supervise_config(b), 0644);
+  write_file_atomically(paths.agent_dir() / "gitconfig", render_agent_gitconfig(b), 0644);
+  // The agent trusts the CAs, and never sees their keys.
+  write_file_atomically(paths.agent_dir() / "pipelock-ca.pem",
+                        bottle::config::read_file(paths.pipelock_dir() / "ca.pem"), 0644);
+  write_file_atomically(paths.agent_dir() / "egress-ca.pem",
+                        bottle::config::read_file(paths.egress_dir() / "ca.pem"), 0644);
+  // egress's upstream TLS goes through pipelock, whose interception will use this CA.
+  write_file_atomically(paths.egress_dir() / "pipelock-ca.pem",
+                        bottle::config::read_file(paths.pipelock_dir() / "ca.pem"), 0644);
+  write_file_atomically(paths.compose_file(), render_compose_file(b, paths), 0600);
+}
+
+}  // namespace
+
+int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
+  const Manifest manifest = parse_manifest(o.manifest);
+  const BottleSpec& b = manifest.select(o.bottle);
+  const BottlePaths paths(o.state_root, b.name);
+  const DockerCli docker;
+  const ExtraEnv tokens = token_values(b, o.manifest);
+  check_host_files(b, o.manifest);
+
+  if (auto previous = read_metadata(paths.metadata_file())) {
+    if (docker.container_running(paths.sidecars_container())) {
+      throw std::runtime_error("bottle " + b.name + " is running; `bottle stop " + b.name +
+                               "` first");
+    }
+    // What a crashed or killed earlier run left behind goes first.
+    save_logs_and_take_down(paths, *previous, err);
+  }
+  remove_networks(paths, docker);
+
+  BottleMetadata meta;
+  meta.bottle = b.name;
+  meta.manifest = fs::absolute(o.manifest).string();
+  meta.project = paths.project();
+  meta.compose = docker.detect_compose();
+  meta.compose_file = paths.compose_file().string();
+  meta.agent_container = paths.agent_container();
+  meta.sidecars_container = paths.sidecars_container();
+  meta.internal_network = paths.internal_network();
+  meta.egress_network = paths.egress_network();
+  meta.token_variables = b.token_variables();
+  meta.agent_command = b.agent.command;
+  meta.started_at = utc_now();
+  meta.state = "starting";
+
+  UndoStack undo(err);
+  // 1. Images.
+  build_images(b, o, docker, out);
+  check_interrupt(o);
+
+  // 2. Networks: the agent's internal one, with no way out, and the sidecars' way out.
+  const std::string label = "claude-bottle=" + b.name;
+  undo.push("create networks", [&] { remove_networks(paths, docker); });
+  docker.create_network(paths.internal_network(), true, label);
+  docker.create_network(paths.egress_network(), false, label);
+  meta.internal_subnet = docker.network_subnet(paths.internal_network());
+  check_interrupt(o);
+
+  // 3. The state folder (only the operator may enter) and the per-bottle CAs.
+  make_dir(paths.dir(), fs::perms::owner_all);
+  for (const auto& dir : {paths.pipelock_dir(), paths.egress_dir(), paths.git_gate_dir(),
+                          paths.supervise_dir(), paths.proposals_dir(), paths.agent_dir()}) {
+    make_dir(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                      fs::perms::others_read | fs::perms::others_exec);
+  }
+  undo.push("mint CAs", [&] { remove_ca_keys(paths); });
+  mint_ca(paths.pipelock_dir(), "claude-bottle " + b.name + " pipelock CA");
+  mint_ca(paths.egress_dir(), "claude-bottle " + b.name + " egress CA");
+
+  // 4 and 5. Configs, the compose file, the metadata.
+  render_state(b, paths, meta.internal_subnet);
+  write_metadata(paths.metadata_file(), meta);
+  undo.push("record the bottle", [&] { mark_state(paths, "stopped"); });
+  check_interrupt(o);
+
+  // 6. Up, with the token values in compose's environment only.
+  undo.push("compose up", [&] { save_logs_and_take_down(paths, meta, err); });
+  std::vector<std::string> up = meta.compose;
+  up.insert(up.end(), {"--project-name", meta.project, "--file", meta.compose_file, "up",
+                       "--detach"});
+  out << "bottle " << b.name << ": starting project " << meta.project << "\n";
+  if (run_attached(up, tokens) != 0) throw std::runtime_error("`" + printable(up) + "` failed");
+  check_interrupt(o);
+  meta.state = "running";
+  write_metadata(paths.metadata_file(), meta);
+
+  // 7. Attach, or leave it running.
+  if (o.detach) {
+    undo.release();
+    out << "bottle " << b.name << ": running. Attach with `docker exec -it "
+        << paths.agent_container() << " " << printable(b.agent.command) << "`, stop with `bottle stop "
+        << b.name << "`\n";
+    return 0;
+  }
+  std::vector<std::string> exec = {"docker", "exec", "--interactive"};
+  if (::isatty(STDIN_FILENO)) exec.push_back("--tty");
+  exec.push_back(paths.agent_container());
+  exec.insert(exec.end(), b.agent.command.begin(), b.agent.command.end());
+  const int code = run_attached(exec);
+  out << "bottle " << b.name << ": session ended (exit " << code << "); taking the bottle down\n";
+  undo.unwind();
+  out << "bottle " << b.name << ": stopped\n";
+  return code;
+}
+
+}  // namespace host_tools

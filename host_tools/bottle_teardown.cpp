@@ -1,0 +1,71 @@
+#include "bottle_teardown.hpp"
+
+#include <filesystem>
+#include <ostream>
+#include <stdexcept>
+
+#include "subprocess.hpp"
+
+namespace host_tools {
+
+namespace {
+
+std::vector<std::string> compose_argv(const BottleMetadata& meta,
+                                      std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = meta.compose;
+  argv.insert(argv.end(), {"--project-name", meta.project, "--file", meta.compose_file});
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+}  // namespace
+
+void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& meta,
+                             std::ostream& out) {
+  if (meta.compose.empty() || !std::filesystem::exists(meta.compose_file)) return;
+  // A second stop would replace the saved logs with those of an empty project.
+  if (meta.state != "stopped") {
+    run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}),
+                paths.compose_log().string());
+    out << "bottle " << paths.slug() << ": logs saved to " << paths.compose_log().string()
+        << "\n";
+  }
+  CommandResult down = run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
+  if (!down.ok()) {
+    throw std::runtime_error("`" + printable(compose_argv(meta, {"down"})) +
+                             "` failed: " + down.err);
+  }
+}
+
+void remove_networks(const BottlePaths& paths, const DockerCli& docker) {
+  docker.remove_network(paths.internal_network());
+  docker.remove_network(paths.egress_network());
+}
+
+void remove_ca_keys(const BottlePaths& paths) {
+  std::filesystem::remove(paths.pipelock_dir() / "ca-key.pem");
+  std::filesystem::remove(paths.egress_dir() / "ca-key.pem");
+}
+
+void mark_state(const BottlePaths& paths, const std::string& state) {
+  auto meta = read_metadata(paths.metadata_file());
+  if (!meta) return;
+  meta->state = state;
+  write_metadata(paths.metadata_file(), *meta);
+}
+
+bool stop_bottle(const BottlePaths& paths, const DockerCli& docker, std::ostream& out) {
+  auto meta = read_metadata(paths.metadata_file());
+  if (!meta) return false;
+  if (meta->state == "stopped") {
+    out << "bottle " << paths.slug() << ": already stopped\n";
+  }
+  save_logs_and_take_down(paths, *meta, out);
+  remove_networks(paths, docker);
+  remove_ca_keys(paths);
+  mark_state(paths, "stopped");
+  out << "bottle " << paths.slug() << ": stopped\n";
+  return true;
+}
+
+}  // namespace host_tools

@@ -1,0 +1,108 @@
+#include "config_change.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+
+#include "apply_lock.hpp"
+#include "bottle/config/atomic_file.hpp"
+#include "bottle/unique_fd.hpp"
+
+namespace host_tools {
+
+namespace {
+
+std::vector<std::string> missing_from(const std::vector<std::string>& a,
+                                      const std::vector<std::string>& b) {
+  std::set<std::string> in_b(b.begin(), b.end());
+  std::vector<std::string> out;
+  for (const auto& x : a) {
+    if (!in_b.count(x)) out.push_back(x);
+  }
+  return out;
+}
+
+std::string utc_now() {
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string operator_name() {
+  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
+    if (const char* v = std::getenv(var); v && *v) return v;
+  }
+  return "uid " + std::to_string(::getuid());
+}
+
+// One JSON line per applied change; O_APPEND keeps concurrent lines whole.
+void audit(const BottlePaths& paths, const LiveConfig& config,
+           const std::vector<std::string>& added, const std::vector<std::string>& removed) {
+  nlohmann::json line = {{"time", utc_now()},      {"operator", operator_name()},
+                         {"bottle", paths.slug()}, {"change", config.what},
+                         {"added", added},         {"removed", removed}};
+  const std::string text = line.dump() + "\n";
+  bottle::UniqueFd fd(
+      ::open(paths.audit_log().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.valid()) {
+    [[maybe_unused]] ssize_t n = ::write(fd.get(), text.data(), text.size());
+  }
+}
+
+}  // namespace
+
+LiveConfig pipelock_allowlist(const BottlePaths& paths) {
+  return {"pipelock allowlist", paths.pipelock_config(), "USR1",
+          "the supervisor restarts pipelock, which reads the new list"};
+}
+
+LiveConfig egress_routes(const BottlePaths& paths) {
+  return {"egress routes", paths.routes_config(), "HUP",
+          "egress reloads its routes in place"};
+}
+
+ApplyOutcome apply_config_change(const BottlePaths& paths, const LiveConfig& config,
+                                 const std::function<ConfigEdit(const std::string&)>& edit,
+                                 const DockerCli& docker, std::ostream& out) {
+  ApplyLock lock(paths.apply_lock(), out);
+  const std::string container = paths.sidecars_container();
+  if (!docker.container_running(container)) {
+    throw ApplyError("the bundle container " + container + " is not running (bottle start " +
+                     paths.slug() + " first); " + config.file.string() + " is untouched");
+  }
+  const std::string live = bottle::config::read_file(config.file);
+  const ConfigEdit change = edit(live);
+  const auto added = missing_from(change.after, change.before);
+  const auto removed = missing_from(change.before, change.after);
+  if (change.new_text == live || (added.empty() && removed.empty())) {
+    out << "bottle " << paths.slug() << ": " << config.what << " unchanged\n";
+    return ApplyOutcome::kUnchanged;
+  }
+  bottle::config::write_file_atomically(config.file, change.new_text);
+  try {
+    docker.kill_signal(container, config.signal);
+  } catch (const std::exception& e) {
+    // The file must say what runs: an unsignalled change would surface at some
+    // later restart, unannounced.
+    bottle::config::write_file_atomically(config.file, live);
+    throw ApplyError(std::string(e.what()) + "; the previous " + config.file.string() +
+                     " is back in place");
+  }
+  out << "bottle " << paths.slug() << ": " << config.what << "\n";
+  for (const auto& r : removed) out << "  - " << r << "\n";
+  for (const auto& a : added) out << "  + " << a << "\n";
+  out << "sent SIG" << config.signal << " to " << container << ": " << config.effect << "\n";
+  audit(paths, config, added, removed);
+  return ApplyOutcome::kApplied;
+}
+
+}  // namespace host_tools

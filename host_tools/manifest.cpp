@@ -1,0 +1,247 @@
+#include "manifest.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <set>
+
+#include "bottle/config/atomic_file.hpp"
+#include "bottle/config/config_error.hpp"
+#include "bottle/config/hostname_rules.hpp"
+#include "yaml_text.hpp"
+
+namespace host_tools {
+
+using bottle::config::ConfigError;
+using bottle::config::YamlContext;
+
+namespace {
+
+void check_keys(const YamlContext& ctx, const YAML::Node& map, const std::set<std::string>& known) {
+  if (!map.IsMap()) ctx.fail(map, "", "must be a mapping");
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!known.count(key)) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      ctx.fail(kv.first, key, "unknown key (known: " + list + ")");
+    }
+    if (!seen.insert(key).second) ctx.fail(kv.first, key, "appears twice");
+  }
+}
+
+std::string scalar(const YamlContext& ctx, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar() || node.Scalar().empty()) ctx.fail(node, key, "must be a non-empty string");
+  return node.Scalar();
+}
+
+std::vector<std::string> string_list(const YamlContext& ctx, const YAML::Node& node,
+                                     const std::string& key) {
+  if (!node.IsSequence()) ctx.fail(node, key, "must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : node) out.push_back(scalar(ctx, item, key));
+  return out;
+}
+
+bool boolean(const YamlContext& ctx, const YAML::Node& node, const std::string& key) {
+  bool value = false;
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+    ctx.fail(node, key, "must be true or false");
+  }
+  return value;
+}
+
+std::filesystem::path host_path(const std::filesystem::path& base, const std::string& text) {
+  if (text == "~" || text.starts_with("~/")) {
+    const char* home = std::getenv("HOME");
+    if (home) return std::filesystem::path(home) / text.substr(text.size() > 1 ? 2 : 1);
+  }
+  std::filesystem::path p(text);
+  return (p.is_absolute() ? p : base / p).lexically_normal();
+}
+
+bool is_env_name(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (unsigned char c : s) {
+    if (!std::isalnum(c) && c != '_') return false;
+  }
+  return true;
+}
+
+bool is_slug(const std::string& s) {
+  if (s.empty() || s.size() > 40 || s.front() == '-' || s.back() == '-') return false;
+  for (unsigned char c : s) {
+    if (!std::islower(c) && !std::isdigit(c) && c != '-') return false;
+  }
+  return true;
+}
+
+AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
+                      const std::filesystem::path& base, const std::string& bottle) {
+  check_keys(ctx, node, {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env"});
+  AgentSpec agent;
+  if (node["dockerfile"]) {
+    agent.dockerfile = host_path(base, scalar(ctx, node["dockerfile"], "agent.dockerfile"));
+    agent.build_context = node["context"]
+                              ? host_path(base, scalar(ctx, node["context"], "agent.context"))
+                              : agent.dockerfile->parent_path();
+    agent.image = "claude-bottle-agent-" + bottle + ":latest";
+  } else if (node["context"]) {
+    ctx.fail(node["context"], "agent.context", "only makes sense with agent.dockerfile");
+  }
+  if (node["image"]) agent.image = scalar(ctx, node["image"], "agent.image");
+  if (agent.image.empty()) ctx.fail(node, "agent", "needs an image or a dockerfile");
+  if (!node["workdir"]) ctx.fail(node, "agent.workdir", "is required (the folder the agent works in)");
+  agent.workdir = host_path(base, scalar(ctx, node["workdir"], "agent.workdir"));
+  if (node["mount_at"]) {
+    agent.mount_at = scalar(ctx, node["mount_at"], "agent.mount_at");
+    if (!agent.mount_at.starts_with('/')) {
+      ctx.fail(node["mount_at"], "agent.mount_at", "must be an absolute path in the container");
+    }
+  }
+  if (node["command"]) {
+    agent.command = string_list(ctx, node["command"], "agent.command");
+    if (agent.command.empty()) ctx.fail(node["command"], "agent.command", "must not be empty");
+  }
+  if (const YAML::Node env = node["env"]) {
+    if (!env.IsMap()) ctx.fail(env, "agent.env", "must be a mapping of NAME: value");
+    for (const auto& kv : env) {
+      const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      const std::string key = "agent.env." + name;
+      if (!is_env_name(name)) ctx.fail(kv.first, key, "is not an environment variable name");
+      std::string upper;
+      for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (upper == "HTTP_PROXY" || upper == "HTTPS_PROXY" || upper == "NO_PROXY") {
+        ctx.fail(kv.first, key, "is set by the bottle (the agent's way out is pipelock)");
+      }
+      if (!kv.second.IsScalar()) ctx.fail(kv.second, key, "must be a string");
+      if (!agent.env.emplace(name, kv.second.Scalar()).second) {
+        ctx.fail(kv.first, key, "appears twice");
+      }
+    }
+  }
+  return agent;
+}
+
+std::vector<std::string> parse_allowlist(const YamlContext& ctx, const YAML::Node& node) {
+  if (!node.IsSequence()) ctx.fail(node, "allowlist", "must be a list of hostnames");
+  std::vector<std::string> hosts;
+  std::set<std::string> seen;
+  for (const auto& item : node) {
+    const std::string host = scalar(ctx, item, "allowlist");
+    if (auto problem = bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
+      ctx.fail(item, "allowlist", "'" + host + "' " + *problem);
+    }
+    if (seen.insert(bottle::config::normalize_hostname(host)).second) {
+      hosts.push_back(bottle::config::normalize_hostname(host));
+    }
+  }
+  if (hosts.empty()) ctx.fail(node, "allowlist", "must name at least one host");
+  return hosts;
+}
+
+std::vector<GitUpstream> parse_git(const YamlContext& ctx, const YAML::Node& node,
+                                   const std::filesystem::path& base) {
+  if (!node.IsSequence()) ctx.fail(node, "git", "must be a list of upstreams");
+  std::vector<GitUpstream> out;
+  std::set<std::string> names;
+  for (const auto& item : node) {
+    check_keys(ctx, item, {"name", "upstream", "ssh_key", "known_hosts"});
+    for (const char* key : {"name", "upstream", "ssh_key", "known_hosts"}) {
+      if (!item[key]) ctx.fail(item, std::string("git.") + key, "is required");
+    }
+    GitUpstream g;
+    g.name = scalar(ctx, item["name"], "git.name");
+    bool ok = !g.name.empty() && g.name.front() != '.' && g.name.front() != '-';
+    for (unsigned char c : g.name) ok = ok && (std::isalnum(c) || c == '-' || c == '_' || c == '.');
+    if (!ok) ctx.fail(item["name"], "git.name", "'" + g.name + "' must be letters, digits, '-', '_', '.'");
+    if (!names.insert(g.name).second) ctx.fail(item["name"], "git.name", "'" + g.name + "' appears twice");
+    g.url = scalar(ctx, item["upstream"], "git.upstream");
+    g.ssh_key = host_path(base, scalar(ctx, item["ssh_key"], "git.ssh_key"));
+    g.known_hosts = host_path(base, scalar(ctx, item["known_hosts"], "git.known_hosts"));
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
+                        const YAML::Node& key_node, const YAML::Node& node,
+                        const std::filesystem::path& base) {
+  if (!is_slug(name)) {
+    file_ctx.fail(key_node, "bottles." + name,
+                  "a bottle's name must be 1-40 lower-case letters, digits and '-' (it names "
+                  "its containers and networks)");
+  }
+  const YamlContext ctx = file_ctx.within("bottle '" + name + "'");
+  check_keys(ctx, node, {"agent", "allowlist", "routes", "git", "supervise"});
+  BottleSpec b;
+  b.name = name;
+  if (!node["agent"]) ctx.fail(node, "agent", "is required");
+  b.agent = parse_agent(ctx, node["agent"], base, name);
+  if (!node["allowlist"]) ctx.fail(node, "allowlist", "is required (pipelock refuses everything else)");
+  b.allowlist = parse_allowlist(ctx, node["allowlist"]);
+  if (node["routes"]) {
+    b.routes = bottle::config::parse_routes(ctx, node["routes"], bottle::config::UnknownKeys::kRefuse);
+  }
+  if (node["git"]) b.git = parse_git(ctx, node["git"], base);
+  if (node["supervise"]) b.supervise = boolean(ctx, node["supervise"], "supervise");
+  return b;
+}
+
+}  // namespace
+
+std::vector<std::string> BottleSpec::token_variables() const {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& r : routes) {
+    if (seen.insert(r.token_env).second) out.push_back(r.token_env);
+  }
+  return out;
+}
+
+const BottleSpec& Manifest::select(const std::string& name) const {
+  std::string names;
+  for (const auto& b : bottles) {
+    if (b.name == name || (name.empty() && bottles.size() == 1)) return b;
+    names += (names.empty() ? "" : ", ") + b.name;
+  }
+  if (name.empty()) {
+    throw ConfigError(path.string() + ": declares several bottles (" + names + "); name one");
+  }
+  throw ConfigError(path.string() + ": no bottle named '" + name + "' (it declares: " + names + ")");
+}
+
+Manifest parse_manifest_text(const std::string& text, const std::filesystem::path& path) {
+  const YamlContext ctx(path.string());
+  const YAML::Node root = load_yaml(text, path.string());
+  if (!root.IsMap()) ctx.fail(root, "", "a manifest is a mapping with a 'bottles' key");
+  check_keys(ctx, root, {"bottles"});
+  const YAML::Node bottles = root["bottles"];
+  if (!bottles || !bottles.IsMap() || bottles.size() == 0) {
+    ctx.fail(bottles ? bottles : root, "bottles", "must map each bottle's name to its settings");
+  }
+  Manifest m;
+  m.path = path;
+  std::set<std::string> names;
+  const auto base = std::filesystem::absolute(path).parent_path();
+  for (const auto& kv : bottles) {
+    const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!names.insert(name).second) ctx.fail(kv.first, "bottles." + name, "appears twice");
+    m.bottles.push_back(parse_bottle(ctx, name, kv.first, kv.second, base));
+  }
+  return m;
+}
+
+Manifest parse_manifest(const std::filesystem::path& path) {
+  std::string text;
+  try {
+    text = bottle::config::read_file(path);
+  } catch (const std::system_error& e) {
+    throw ConfigError(std::string(e.what()));
+  }
+  return parse_manifest_text(text, path);
+}
+
+}  // namespace host_tools

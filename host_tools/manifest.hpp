@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bottle/config/route.hpp"
+
+namespace host_tools {
+
+struct AgentSpec {
+  std::string image;                        // used as is, or the tag a Dockerfile is built as
+  std::optional<std::filesystem::path> dockerfile;
+  std::filesystem::path build_context;      // the Dockerfile's folder unless given
+  std::filesystem::path workdir;            // host folder mounted into the agent
+  std::string mount_at = "/workspace";
+  std::vector<std::string> command = {"/bin/bash"};
+  std::map<std::string, std::string> env;   // plain values, never tokens
+};
+
+struct GitUpstream {
+  std::string name;                         // the repository's name at git-gate
+  std::string url;                          // where clean pushes are forwarded
+  std::filesystem::path ssh_key;            // the host's key, mounted read-only
+  std::filesystem::path known_hosts;
+};
+
+struct BottleSpec {
+  std::string name;                         // also the slug used in every Docker name
+  AgentSpec agent;
+  std::vector<std::string> allowlist;
+  std::vector<bottle::config::Route> routes;
+  std::vector<GitUpstream> git;
+  bool supervise = true;
+
+  // Host variables whose values the bundle needs (one per distinct token_env).
+  std::vector<std::string> token_variables() const;
+};
+
+struct Manifest {
+  std::filesystem::path path;
+  std::vector<BottleSpec> bottles;
+
+  // The bottle called `name`, or the only one when `name` is empty; throws
+  // ConfigError listing the bottles otherwise.
+  const BottleSpec& select(const std::string& name) const;
+};
+
+// Parses and checks a manifest. Relative paths are taken from the manifest's
+// folder and '~/' from $HOME. Throws bottle::config::ConfigError naming the
+// file, line and key.
+Manifest parse_manifest(const std::filesystem::path& path);
+Manifest parse_manifest_text(const std::string& text, const std::filesystem::path& path);
+
+}  // namespace host_tools

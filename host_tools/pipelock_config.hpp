@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace host_tools {
+
+// The pipelock.yaml a new bottle starts with: strict mode (the only mode in
+// which api_allowlist refuses anything), CONNECT enabled, the bottle's internal
+// subnet exempt from SSRF blocking so the agent's proxy can reach the sidecars.
+std::string render_pipelock_config(const std::vector<std::string>& allowlist,
+                                   const std::string& internal_subnet);
+
+// A live pipelock.yaml as a YAML document: the allowlist can be read and
+// replaced, and every other key, known to us or not, is written back as it was.
+class PipelockConfigDocument {
+ public:
+  // Throws ConfigError naming `source`, the line and the key when the text does
+  // not parse or its api_allowlist holds a bad host.
+  static PipelockConfigDocument parse(const std::string& text, const std::string& source);
+
+  const std::vector<std::string>& allowlist() const { return allowlist_; }
+  // Throws ConfigError when `hosts` is empty: pipelock refuses a strict config
+  // with nothing allowed, and a bundle whose proxy will not start is worse.
+  void set_allowlist(const std::vector<std::string>& hosts);
+  std::string render() const;
+
+ private:
+  YAML::Node root_;
+  std::vector<std::string> allowlist_;
+};
+
+}  // namespace host_tools
