@@ -36,13 +36,15 @@ std::vector<std::string> arguments(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-CommandResult run_captured(const std::vector<std::string>& argv, const ExtraEnv& extra) {
+CommandResult run_captured(const std::vector<std::string>& argv, const ExtraEnv& extra,
+                           const std::string& stdin_file) {
   boost::asio::io_context io;
   std::future<std::string> out;
   std::future<std::string> err;
   const auto exe = find_program(argv.at(0));
   std::error_code ec;
-  bp::child child(exe, bp::args(arguments(argv)), environment_with(extra), bp::std_in.close(),
+  const boost::filesystem::path input = stdin_file.empty() ? "/dev/null" : stdin_file;
+  bp::child child(exe, bp::args(arguments(argv)), environment_with(extra), bp::std_in < input,
                   bp::std_out > out, bp::std_err > err, io, ec);
   if (ec) throw std::runtime_error("cannot run " + printable(argv) + ": " + ec.message());
   io.run();

@@ -19,9 +19,10 @@ struct CommandResult {
 };
 
 // Runs argv[0] (searched on PATH) with the caller's environment plus `extra`,
-// collecting stdout and stderr. Throws std::runtime_error when argv[0] cannot
-// be found or started.
-CommandResult run_captured(const std::vector<std::string>& argv, const ExtraEnv& extra = {});
+// collecting stdout and stderr; stdin is `stdin_file`, else closed. Throws
+// std::runtime_error when argv[0] cannot be found or started.
+CommandResult run_captured(const std::vector<std::string>& argv, const ExtraEnv& extra = {},
+                           const std::string& stdin_file = {});
 
 // The same, with the child using our stdin, stdout and stderr (progress of a
 // build, an interactive session). Returns the exit code.

@@ -1,0 +1,72 @@
+#include "bottle/config/route.hpp"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "bottle/config/config_error.hpp"
+
+using namespace bottle::config;
+
+namespace {
+
+std::string parse_error(const std::string& yaml, UnknownKeys unknown = UnknownKeys::kRefuse) {
+  try {
+    parse_routes(YamlContext("routes.yaml"), YAML::Load(yaml), unknown);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(RouteParsing, FillsDefaultsAndNormalisesHost) {
+  auto routes = parse_routes(YamlContext("r"),
+                             YAML::Load("- {host: API.GitHub.com, upstream: 'https://api.github.com',"
+                                        " token_env: GITHUB_TOKEN}"),
+                             UnknownKeys::kRefuse);
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].host, "api.github.com");
+  EXPECT_EQ(routes[0].path_prefix, "/");
+  EXPECT_EQ(routes[0].header, "Authorization");
+  EXPECT_EQ(routes[0].value, "Bearer {token}");
+  EXPECT_EQ(token_variable_in_bundle(routes[0].token_env), "BOTTLE_TOKEN_GITHUB_TOKEN");
+}
+
+TEST(RouteParsing, ErrorsNameFileLineRouteAndKey) {
+  EXPECT_EQ(parse_error("- host: a.com\n  upstream: http://a.com\n  token_env: T\n"),
+            "routes.yaml:2: route 1: key 'upstream': 'http://a.com' must start with https://");
+  EXPECT_EQ(parse_error("- host: a.com\n  upstream: https://a.com\n  token_env: T\n  valeu: x\n"),
+            "routes.yaml:4: route 1: key 'valeu': unknown key (known: header, host, path_prefix, "
+            "token_env, upstream, value)");
+  EXPECT_EQ(parse_error("- {host: a.com, upstream: 'https://a.com', token_env: 1T}"),
+            "routes.yaml:1: route 1: key 'token_env': '1T' is not an environment variable name "
+            "([A-Za-z_][A-Za-z0-9_]*)");
+  EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://a.com', token_env: T, value: Bearer}")
+                .find("{token} exactly once"),
+            std::string::npos);
+  EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://a.com', token_env: T, header: 'X Y'}")
+                .find("not a valid header name"),
+            std::string::npos);
+  EXPECT_NE(parse_error("- {host: '*.a.com', upstream: 'https://a.com', token_env: T}")
+                .find("wildcard"),
+            std::string::npos);
+  EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://u@a.com', token_env: T}")
+                .find("https://host[:port][/path]"),
+            std::string::npos);
+  EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://a.com:99999', token_env: T}")
+                .find("bad port"),
+            std::string::npos);
+  EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://a.com', token_env: T}\n"
+                        "- {host: A.com, upstream: 'https://b.com', token_env: U}")
+                .find("repeats host and path_prefix 'a.com/'"),
+            std::string::npos);
+  EXPECT_NE(parse_error("- {host: a.com, token_env: T}").find("key 'upstream': is required"),
+            std::string::npos);
+}
+
+TEST(RouteParsing, UnknownKeysAreKeptWhenAsked) {
+  EXPECT_EQ(parse_error("- {host: a.com, upstream: 'https://a.com', token_env: T, timeout: 5}",
+                        UnknownKeys::kKeep),
+            "");
+}

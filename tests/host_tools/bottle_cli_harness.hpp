@@ -1,0 +1,45 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "subprocess.hpp"
+
+// Runs the real `bottle` binary in a scratch folder, with a fake docker first
+// on PATH (tests/support/fake-docker-bin) that records each call.
+class BottleCli {
+ public:
+  BottleCli();
+  ~BottleCli();
+  BottleCli(const BottleCli&) = delete;
+  BottleCli& operator=(const BottleCli&) = delete;
+
+  // `bottle --state-dir <scratch>/state ARGS...`, with extra environment.
+  host_tools::CommandResult run(const std::vector<std::string>& args,
+                                host_tools::ExtraEnv env = {}) const;
+  // The same with `input` on stdin.
+  host_tools::CommandResult run_with_input(const std::vector<std::string>& args,
+                                           const std::string& input) const;
+
+  // Each docker call so far, one line each ("docker kill --signal USR1 NAME").
+  std::vector<std::string> docker_calls() const;
+  bool docker_called(const std::string& line) const;
+  void clear_docker_calls() const;
+  // Writes a manifest with bottle `demo` into the scratch folder; returns its path.
+  std::filesystem::path write_manifest(const std::string& extra_bottle_yaml = "") const;
+  // A started (fake) bottle `demo`.
+  void start_demo() const;
+  // Makes the fake container stop "running".
+  void stop_container(const std::string& name) const;
+
+  const std::filesystem::path& scratch() const { return dir_; }
+  std::filesystem::path state() const { return dir_ / "state"; }
+  std::filesystem::path bottle_dir() const { return state() / "demo"; }
+
+ private:
+  host_tools::ExtraEnv base_env() const;
+  std::filesystem::path dir_;
+};
+
+std::string read_text(const std::filesystem::path& p);

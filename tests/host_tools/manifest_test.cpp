@@ -1,0 +1,108 @@
+#include "manifest.hpp"
+
+#include <gtest/gtest.h>
+
+#include "bottle/config/config_error.hpp"
+
+using namespace host_tools;
+
+namespace {
+
+const char* kGood = R"(bottles:
+  demo:
+    agent:
+      image: agent:1
+      workdir: ./work
+      env: {EDITOR: vi}
+    allowlist: [API.Anthropic.com., "*.github.com", api.anthropic.com]
+    routes:
+      - {host: api.github.com, upstream: "https://api.github.com", token_env: GITHUB_TOKEN}
+      - {host: api.github.com, path_prefix: /graphql, upstream: "https://api.github.com",
+         token_env: GITHUB_TOKEN}
+      - {host: gitlab.com, upstream: "https://gitlab.com", token_env: GITLAB_TOKEN,
+         header: PRIVATE-TOKEN, value: "{token}"}
+    git:
+      - {name: project, upstream: "git@github.com:me/p.git", ssh_key: ~/.ssh/id, known_hosts: kh}
+  other:
+    agent: {dockerfile: images/Dockerfile.agent, workdir: /srv/w}
+    allowlist: [example.com]
+    supervise: false
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_manifest_text(text, "/m/bottles.yaml");
+  } catch (const bottle::config::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Manifest, ReadsEveryPartOfABottle) {
+  setenv("HOME", "/home/op", 1);
+  const Manifest m = parse_manifest_text(kGood, "/m/bottles.yaml");
+  ASSERT_EQ(m.bottles.size(), 2u);
+  const BottleSpec& demo = m.select("demo");
+  EXPECT_EQ(demo.agent.image, "agent:1");
+  EXPECT_EQ(demo.agent.workdir, "/m/work");
+  EXPECT_EQ(demo.agent.mount_at, "/workspace");
+  EXPECT_EQ(demo.agent.command, std::vector<std::string>{"/bin/bash"});
+  EXPECT_EQ(demo.agent.env.at("EDITOR"), "vi");
+  EXPECT_EQ(demo.allowlist, (std::vector<std::string>{"api.anthropic.com", "*.github.com"}));
+  ASSERT_EQ(demo.routes.size(), 3u);
+  EXPECT_EQ(demo.routes[1].path_prefix, "/graphql");
+  EXPECT_EQ(demo.routes[2].header, "PRIVATE-TOKEN");
+  EXPECT_EQ(demo.token_variables(), (std::vector<std::string>{"GITHUB_TOKEN", "GITLAB_TOKEN"}));
+  ASSERT_EQ(demo.git.size(), 1u);
+  EXPECT_EQ(demo.git[0].ssh_key, "/home/op/.ssh/id");
+  EXPECT_EQ(demo.git[0].known_hosts, "/m/kh");
+  EXPECT_TRUE(demo.supervise);
+
+  const BottleSpec& other = m.select("other");
+  EXPECT_EQ(other.agent.image, "claude-bottle-agent-other:latest");
+  EXPECT_EQ(*other.agent.dockerfile, "/m/images/Dockerfile.agent");
+  EXPECT_EQ(other.agent.build_context, "/m/images");
+  EXPECT_FALSE(other.supervise);
+}
+
+TEST(Manifest, SelectingNeedsANameWhenThereAreSeveral) {
+  const Manifest m = parse_manifest_text(kGood, "/m/bottles.yaml");
+  EXPECT_THROW(m.select(""), bottle::config::ConfigError);
+  try {
+    m.select("nope");
+  } catch (const bottle::config::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("declares: demo, other"), std::string::npos);
+  }
+}
+
+TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+                     "    alowlist: [b.com]\n"),
+            "/m/bottles.yaml:5: bottle 'demo': key 'alowlist': unknown key (known: agent, "
+            "allowlist, git, routes, supervise)");
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
+                     "    allowlist: [a.com, 'b .com']\n"),
+            "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': 'b .com' has the character ' ', "
+            "which is not allowed (letters, digits, '_', '.', '-', and a leading '*.')");
+  EXPECT_EQ(error_of("bottles:\n  Demo_1:\n    agent: {image: a, workdir: w}\n"),
+            "/m/bottles.yaml:2: key 'bottles.Demo_1': a bottle's name must be 1-40 lower-case "
+            "letters, digits and '-' (it names its containers and networks)");
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a}\n    allowlist: [a.com]\n"),
+            "/m/bottles.yaml:3: bottle 'demo': key 'agent.workdir': is required (the folder the "
+            "agent works in)");
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w, env: {HTTPS_PROXY: x}}\n"
+                     "    allowlist: [a.com]\n"),
+            "/m/bottles.yaml:3: bottle 'demo': key 'agent.env.HTTPS_PROXY': is set by the bottle "
+            "(the agent's way out is pipelock)");
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: []\n"),
+            "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': must name at least one host");
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+                     "    routes:\n      - {host: a.com, upstream: 'https://a.com'}\n"),
+            "/m/bottles.yaml:6: bottle 'demo': route 1: key 'token_env': is required");
+  EXPECT_EQ(error_of("bottles:\n  demo: [\n"), "/m/bottles.yaml:3: end of sequence flow not found");
+  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+                     "    supervise: maybe\n"),
+            "/m/bottles.yaml:5: bottle 'demo': key 'supervise': must be true or false");
+}

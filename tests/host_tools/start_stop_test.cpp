@@ -1,0 +1,191 @@
+#include <gtest/gtest.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "bottle_cli_harness.hpp"
+#include "bottle_metadata.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kToken = "ghp_thetokenvalue0123456789";
+
+mode_t mode_of(const fs::path& p) {
+  struct stat st {};
+  ::stat(p.c_str(), &st);
+  return st.st_mode & 07777;
+}
+
+// Index of the first call starting with `prefix`, or -1.
+int call_index(const std::vector<std::string>& calls, const std::string& prefix) {
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string sha256_hex(const std::string& s) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  std::string hex;
+  for (unsigned char c : digest) {
+    hex += "0123456789abcdef"[c >> 4];
+    hex += "0123456789abcdef"[c & 15];
+  }
+  return hex;
+}
+
+}  // namespace
+
+TEST(BottleStart, RunsTheStepsInOrderAndLeavesTheBottleRunning) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto calls = cli.docker_calls();
+  const int build = call_index(calls, "docker build --file " + (cli.scratch() / "src/images/Dockerfile.sidecars").string());
+  const int internal = call_index(calls, "docker network create --label claude-bottle=demo --internal claude-bottle-demo-internal");
+  const int egress = call_index(calls, "docker network create --label claude-bottle=demo claude-bottle-demo-egress");
+  const int subnet = call_index(calls, "docker network inspect --format \\{\\{range");
+  const int up = call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
+                                       (cli.bottle_dir() / "docker-compose.yml").string() + " up --detach");
+  ASSERT_GE(build, 0);
+  EXPECT_LT(build, internal);
+  EXPECT_LT(internal, egress);
+  EXPECT_LT(egress, subnet);
+  EXPECT_LT(subnet, up);
+
+  // The internal subnet Docker chose is exempt from pipelock's SSRF blocking.
+  EXPECT_NE(read_text(cli.bottle_dir() / "pipelock/pipelock.yaml").find("- 172.30.5.0/24"),
+            std::string::npos);
+  EXPECT_EQ(mode_of(cli.bottle_dir()), 0700u);
+  EXPECT_EQ(mode_of(cli.bottle_dir() / "pipelock/ca-key.pem"), 0600u);
+  EXPECT_EQ(mode_of(cli.bottle_dir() / "egress/ca-key.pem"), 0600u);
+  EXPECT_FALSE(fs::exists(cli.bottle_dir() / "agent/ca-key.pem"));
+  auto meta = host_tools::read_metadata(cli.bottle_dir() / "metadata.json");
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->state, "running");
+  EXPECT_EQ(meta->project, "claude-bottle-demo");
+  EXPECT_EQ(meta->internal_subnet, "172.30.5.0/24");
+
+  // The token reached compose's environment, and no file of the bottle holds it.
+  EXPECT_TRUE(cli.docker_called("env BOTTLE_TOKEN_GITHUB_TOKEN sha256=" + sha256_hex(kToken)));
+  for (const auto& entry : fs::recursive_directory_iterator(cli.state())) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(read_text(entry.path()).find(kToken), std::string::npos) << entry.path();
+    }
+  }
+}
+
+TEST(BottleStart, AFailedComposeUpUndoesEveryStepInReverse) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"},
+                   {{"GITHUB_TOKEN", kToken}, {"FAKE_DOCKER_FAIL", "up"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("up --detach` failed"), std::string::npos) << r.err;
+  const auto calls = cli.docker_calls();
+  const int up = call_index(calls, "docker compose --project-name claude-bottle-demo");
+  const int down = call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
+                                         (cli.bottle_dir() / "docker-compose.yml").string() + " down");
+  const int rm_internal = call_index(calls, "docker network rm claude-bottle-demo-internal");
+  const int rm_egress = call_index(calls, "docker network rm claude-bottle-demo-egress");
+  ASSERT_GE(up, 0);
+  EXPECT_LT(up, down);
+  EXPECT_LT(down, rm_internal);
+  EXPECT_LT(rm_internal, rm_egress);
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
+  EXPECT_FALSE(fs::exists(cli.bottle_dir() / "pipelock/ca-key.pem"));
+  EXPECT_EQ(host_tools::read_metadata(cli.bottle_dir() / "metadata.json")->state, "stopped");
+}
+
+TEST(BottleStart, AMissingTokenIsRefusedBeforeAnythingIsCreated) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("$GITHUB_TOKEN, which is not set"), std::string::npos) << r.err;
+  EXPECT_EQ(call_index(cli.docker_calls(), "docker network create"), -1);
+  EXPECT_FALSE(fs::exists(cli.bottle_dir()));
+}
+
+TEST(BottleStart, AManifestErrorNamesFileLineAndKey) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest("    supervise: perhaps\n").string()},
+                   {{"GITHUB_TOKEN", kToken}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bottles.yaml:7: bottle 'demo': key 'supervise': must be true or false"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(cli.docker_calls().empty());
+}
+
+TEST(BottleStart, AttachedSessionEndingTakesTheBottleDown) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest().string()}, {{"GITHUB_TOKEN", kToken}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto calls = cli.docker_calls();
+  const int exec = call_index(calls, "docker exec --interactive claude-bottle-demo /bin/bash");
+  const int logs = call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
+                                         (cli.bottle_dir() / "docker-compose.yml").string() +
+                                         " logs --no-color --timestamps");
+  ASSERT_GE(exec, 0) << "no --tty when stdin is not a terminal";
+  EXPECT_LT(exec, logs);
+  EXPECT_NE(read_text(cli.bottle_dir() / "compose.log").find("pipelock: fake log line"),
+            std::string::npos);
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
+  EXPECT_EQ(host_tools::read_metadata(cli.bottle_dir() / "metadata.json")->state, "stopped");
+}
+
+TEST(BottleStart, UsesDockerComposeV1WhenThePluginIsMissing) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"},
+                   {{"GITHUB_TOKEN", kToken}, {"FAKE_COMPOSE", "v1"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(call_index(cli.docker_calls(), "docker-compose --project-name claude-bottle-demo"), 0);
+  cli.clear_docker_calls();
+  ASSERT_EQ(cli.run({"stop", "demo"}, {{"FAKE_COMPOSE", "v1"}}).exit_code, 0);
+  EXPECT_GE(call_index(cli.docker_calls(), "docker-compose --project-name claude-bottle-demo"), 0);
+}
+
+TEST(BottleStop, StoppingTwiceIsSafeAndKeepsTheFirstLogs) {
+  BottleCli cli;
+  cli.start_demo();
+  auto first = cli.run({"stop", "demo"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(fs::exists(cli.bottle_dir() / "compose.log"));
+  EXPECT_FALSE(fs::exists(cli.bottle_dir() / "pipelock/ca-key.pem"));
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/running"));
+  cli.clear_docker_calls();
+  auto second = cli.run({"stop", "demo"});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("already stopped"), std::string::npos);
+  EXPECT_EQ(call_index(cli.docker_calls(), "docker compose --project-name claude-bottle-demo --file " +
+                                               (cli.bottle_dir() / "docker-compose.yml").string() +
+                                               " logs"),
+            -1);
+}
+
+TEST(BottleStop, AHalfGoneBottleStopsCleanly) {
+  BottleCli cli;
+  cli.start_demo();
+  // Someone removed the networks and the containers by hand.
+  fs::remove_all(cli.scratch() / "docker/networks");
+  fs::remove_all(cli.scratch() / "docker/running");
+  auto r = cli.run({"stop", "demo"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(cli.run({"stop", "nosuch"}).exit_code, 0);
+}
+
+TEST(BottleLs, ShowsEachBottleWithItsState) {
+  BottleCli cli;
+  cli.start_demo();
+  auto r = cli.run({"ls"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("demo"), std::string::npos);
+  EXPECT_NE(r.out.find("running"), std::string::npos);
+  cli.stop_container("claude-bottle-sidecars-demo");
+  EXPECT_NE(cli.run({"ls"}).out.find("exited"), std::string::npos);
+}
