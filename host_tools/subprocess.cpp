@@ -25,7 +25,9 @@ boost::filesystem::path find_program(const std::string& name) {
 
 bp::environment environment_with(const ExtraEnv& extra) {
   bp::environment env = boost::this_process::environment();
-  for (const auto& [name, value] : extra) env[name] = value;
+  // Not env[name]: Boost 1.74's lookup behind operator[] reads past short
+  // entries (AddressSanitizer reports it); the implementation's set() does not.
+  for (const auto& [name, value] : extra) env.set(name, value);
   return env;
 }
 
