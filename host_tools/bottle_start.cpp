@@ -59,8 +59,9 @@ ExtraEnv token_values(const BottleSpec& b, const fs::path& manifest) {
   for (const auto& name : b.token_variables()) {
     const char* value = std::getenv(name.c_str());
     if (!value || !*value) {
-      throw ConfigError(manifest.string() + ": bottle '" + b.name + "': a route takes its token from $" +
-                        name + ", which is not set in this environment");
+      throw ConfigError(manifest.string() + ": bottle '" + b.name +
+                        "': a route takes its token from $" + name +
+                        ", which is not set in this environment");
     }
     env[bottle::config::token_variable_in_bundle(name)] = value;
   }
@@ -72,8 +73,9 @@ void check_host_files(const BottleSpec& b, const fs::path& manifest) {
     std::error_code ec;
     const bool ok = dir ? fs::is_directory(p, ec) : fs::is_regular_file(p, ec);
     if (!ok || ::access(p.c_str(), R_OK) != 0) {
-      throw ConfigError(manifest.string() + ": bottle '" + b.name + "': key '" + key + "': " +
-                        p.string() + (dir ? " is not a readable folder" : " is not a readable file"));
+      throw ConfigError(manifest.string() + ": bottle '" + b.name + "': key '" + key +
+                        "': " + p.string() +
+                        (dir ? " is not a readable folder" : " is not a readable file"));
     }
   };
   need(b.agent.workdir, "agent.workdir", true);
@@ -195,8 +197,8 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   // 6. Up, with the token values in compose's environment only.
   undo.push("compose up", [&] { save_logs_and_take_down(paths, meta, err); });
   std::vector<std::string> up = meta.compose;
-  up.insert(up.end(), {"--project-name", meta.project, "--file", meta.compose_file, "up",
-                       "--detach"});
+  up.insert(up.end(),
+            {"--project-name", meta.project, "--file", meta.compose_file, "up", "--detach"});
   out << "bottle " << b.name << ": starting project " << meta.project << "\n";
   if (run_attached(up, tokens) != 0) throw std::runtime_error("`" + printable(up) + "` failed");
   check_interrupt(o);
@@ -207,8 +209,8 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   if (o.detach) {
     undo.release();
     out << "bottle " << b.name << ": running. Attach with `docker exec -it "
-        << paths.agent_container() << " " << printable(b.agent.command) << "`, stop with `bottle stop "
-        << b.name << "`\n";
+        << paths.agent_container() << " " << printable(b.agent.command)
+        << "`, stop with `bottle stop " << b.name << "`\n";
     return 0;
   }
   std::vector<std::string> exec = {"docker", "exec", "--interactive"};

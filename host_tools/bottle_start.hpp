@@ -9,9 +9,9 @@ namespace host_tools {
 
 struct StartOptions {
   std::filesystem::path manifest;
-  std::string bottle;                 // empty: the manifest's only bottle
+  std::string bottle;  // empty: the manifest's only bottle
   std::filesystem::path state_root;
-  std::filesystem::path source_dir;   // where images/Dockerfile.sidecars is
+  std::filesystem::path source_dir;  // where images/Dockerfile.sidecars is
   bool rebuild = false;
   bool detach = false;
   // Set by main's SIGINT/SIGTERM/SIGHUP handler; checked between steps.

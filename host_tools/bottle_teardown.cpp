@@ -27,8 +27,7 @@ void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& met
   if (meta.state != "stopped") {
     run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}),
                 paths.compose_log().string());
-    out << "bottle " << paths.slug() << ": logs saved to " << paths.compose_log().string()
-        << "\n";
+    out << "bottle " << paths.slug() << ": logs saved to " << paths.compose_log().string() << "\n";
   }
   CommandResult down = run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
   if (!down.ok()) {

@@ -20,7 +20,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
@@ -78,12 +80,12 @@ MintedCa mint_ca(const std::filesystem::path& dir, const std::string& common_nam
   }
   X509_NAME* name = X509_get_subject_name(cert.get());
   check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>("claude-bottle"), -1,
-                                   -1, 0),
+                                   reinterpret_cast<const unsigned char*>("claude-bottle"), -1, -1,
+                                   0),
         "set organisation");
   check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                                   -1, -1, 0),
+                                   reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                                   -1, 0),
         "set common name");
   check(X509_set_issuer_name(cert.get(), name), "set issuer");
   check(X509_set_pubkey(cert.get(), key.get()), "set public key");
@@ -96,8 +98,8 @@ MintedCa mint_ca(const std::filesystem::path& dir, const std::string& common_nam
   BioPtr cert_pem(BIO_new(BIO_s_mem()));
   if (!key_pem || !cert_pem) openssl_fail("allocate buffers");
   // The traditional form of an EC key is SEC1, "BEGIN EC PRIVATE KEY".
-  check(PEM_write_bio_PrivateKey_traditional(key_pem.get(), key.get(), nullptr, nullptr, 0,
-                                             nullptr, nullptr),
+  check(PEM_write_bio_PrivateKey_traditional(key_pem.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                             nullptr),
         "write key");
   check(PEM_write_bio_X509(cert_pem.get(), cert.get()), "write certificate");
 

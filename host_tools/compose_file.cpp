@@ -102,16 +102,15 @@ YAML::Node agent_service(const BottleSpec& bottle, const BottlePaths& paths) {
                              "/gitconfig");
   a["environment"].push_back(std::string("BOTTLE_CA_DIR=") + in_bundle::kAgentDir);
   if (bottle.supervise) {
-    a["environment"].push_back("BOTTLE_MCP_URL=http://supervise:" +
-                               std::to_string(in_bundle::kSupervisePort) + "/mcp");
+    a["environment"].push_back(
+        "BOTTLE_MCP_URL=http://supervise:" + std::to_string(in_bundle::kSupervisePort) + "/mcp");
   }
   for (const auto& [name, value] : bottle.agent.env) {
     a["environment"].push_back(name + "=" + literal(value));
   }
   a["volumes"].push_back(literal(bottle.agent.workdir.string()) + ":" +
                          literal(bottle.agent.mount_at));
-  a["volumes"].push_back(literal(paths.agent_dir().string()) + ":" + in_bundle::kAgentDir +
-                         ":ro");
+  a["volumes"].push_back(literal(paths.agent_dir().string()) + ":" + in_bundle::kAgentDir + ":ro");
   a["networks"].push_back(paths.internal_network());
   a["depends_on"]["sidecars"]["condition"] = "service_healthy";
   hardening(a);
@@ -133,7 +132,8 @@ std::string render_compose_file(const BottleSpec& bottle, const BottlePaths& pat
   root["services"]["agent"] = agent_service(bottle, paths);
   root["networks"][paths.internal_network()]["external"] = true;
   root["networks"][paths.egress_network()]["external"] = true;
-  std::string text = emit_yaml(root, "bottle '" + bottle.name + "' (project " + paths.project() + ")");
+  std::string text =
+      emit_yaml(root, "bottle '" + bottle.name + "' (project " + paths.project() + ")");
   // Quoted by hand: yaml-cpp would write a bare 2.4, a number, which v1 refuses.
   return text.insert(text.find('\n') + 1, "version: \"2.4\"\n");
 }

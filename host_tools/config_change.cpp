@@ -66,8 +66,7 @@ LiveConfig pipelock_allowlist(const BottlePaths& paths) {
 }
 
 LiveConfig egress_routes(const BottlePaths& paths) {
-  return {"egress routes", paths.routes_config(), "HUP",
-          "egress reloads its routes in place"};
+  return {"egress routes", paths.routes_config(), "HUP", "egress reloads its routes in place"};
 }
 
 ApplyOutcome apply_config_change(const BottlePaths& paths, const LiveConfig& config,

@@ -28,10 +28,10 @@ struct ConfigEdit {
 
 // One live config and how its daemon learns of a change.
 struct LiveConfig {
-  std::string what;               // "pipelock allowlist", "egress routes"
+  std::string what;  // "pipelock allowlist", "egress routes"
   std::filesystem::path file;
-  std::string signal;             // for `docker kill --signal`
-  std::string effect;             // what the signal does, for the message
+  std::string signal;  // for `docker kill --signal`
+  std::string effect;  // what the signal does, for the message
 };
 
 LiveConfig pipelock_allowlist(const BottlePaths& paths);

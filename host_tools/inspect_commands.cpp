@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <iomanip>
 #include <optional>
-#include <vector>
 #include <ostream>
 #include <stdexcept>
+#include <vector>
 
 #include "bottle/config/config_error.hpp"
 #include "bottle_metadata.hpp"
@@ -16,7 +16,8 @@ namespace host_tools {
 void list_bottles(const std::filesystem::path& state_root, const DockerCli& docker,
                   std::ostream& out) {
   out << std::left << std::setw(20) << "BOTTLE" << std::setw(10) << "STATE" << std::setw(22)
-      << "STARTED" << "PROJECT\n";
+      << "STARTED"
+      << "PROJECT\n";
   if (!std::filesystem::is_directory(state_root)) return;
   std::vector<std::filesystem::path> dirs;
   for (const auto& entry : std::filesystem::directory_iterator(state_root)) dirs.push_back(entry);
@@ -51,14 +52,13 @@ int show_status(const BottlePaths& paths, const DockerCli& docker, bool json) {
   return run_attached(argv);
 }
 
-int show_logs(const BottlePaths& paths, const std::string& daemon, bool follow,
-              std::ostream& out) {
+int show_logs(const BottlePaths& paths, const std::string& daemon, bool follow, std::ostream& out) {
   auto meta = read_metadata(paths.metadata_file());
   if (!meta) throw bottle::config::ConfigError("no bottle '" + paths.slug() + "'");
   if (daemon.empty()) {
     std::vector<std::string> argv = meta->compose;
-    argv.insert(argv.end(), {"--project-name", meta->project, "--file", meta->compose_file,
-                             "logs", "--no-color", "--timestamps"});
+    argv.insert(argv.end(), {"--project-name", meta->project, "--file", meta->compose_file, "logs",
+                             "--no-color", "--timestamps"});
     if (follow) argv.push_back("--follow");
     return run_attached(argv);
   }

@@ -155,8 +155,10 @@ void pipelock_edit(const BottlePaths& paths, const DockerCli& docker, std::ostre
           // Someone applied a change while the editor was open: writing this
           // edit would silently undo theirs.
           if (current != original) {
-            throw ConfigError("the allowlist changed while you were editing; apply your edit "
-                              "with `bottle pipelock set " + paths.slug() + " FILE`");
+            throw ConfigError(
+                "the allowlist changed while you were editing; apply your edit "
+                "with `bottle pipelock set " +
+                paths.slug() + " FILE`");
           }
           return hosts;
         },
@@ -174,19 +176,22 @@ void routes_set(const BottlePaths& paths, const std::string& file, const DockerC
                 std::ostream& out) {
   const std::string source = file.empty() || file == "-" ? "<stdin>" : file;
   auto routes = parse_routes_text(read_input(file), source);
-  apply_routes(paths, [&](RoutesDocument& doc) { doc.set(routes); }, docker, out);
+  apply_routes(
+      paths, [&](RoutesDocument& doc) { doc.set(routes); }, docker, out);
 }
 
 void routes_add(const BottlePaths& paths, const bottle::config::Route& route,
                 const DockerCli& docker, std::ostream& out) {
-  apply_routes(paths, [&](RoutesDocument& doc) { doc.add(route); }, docker, out);
+  apply_routes(
+      paths, [&](RoutesDocument& doc) { doc.add(route); }, docker, out);
 }
 
 void routes_remove(const BottlePaths& paths, const std::string& host,
                    const std::optional<std::string>& path_prefix, const DockerCli& docker,
                    std::ostream& out) {
   const std::string normal = bottle::config::normalize_hostname(host);
-  apply_routes(paths, [&](RoutesDocument& doc) { doc.remove(normal, path_prefix); }, docker, out);
+  apply_routes(
+      paths, [&](RoutesDocument& doc) { doc.remove(normal, path_prefix); }, docker, out);
 }
 
 void routes_edit(const BottlePaths& paths, const DockerCli& docker, std::ostream& out) {
@@ -208,8 +213,10 @@ void routes_edit(const BottlePaths& paths, const DockerCli& docker, std::ostream
         paths,
         [&](RoutesDocument& doc) {
           if (doc.routes() != original) {
-            throw ConfigError("the routes changed while you were editing; apply your edit with "
-                              "`bottle routes set " + paths.slug() + " FILE`");
+            throw ConfigError(
+                "the routes changed while you were editing; apply your edit with "
+                "`bottle routes set " +
+                paths.slug() + " FILE`");
           }
           doc.set(routes);
         },

@@ -1,5 +1,7 @@
 // bottle: the operator's host tool. Turns a manifest into a running compose
 // project per bottle and changes a running bottle's allowlist and routes.
+#include <yaml-cpp/yaml.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -13,8 +15,6 @@
 #include "docker_cli.hpp"
 #include "inspect_commands.hpp"
 #include "live_change_commands.hpp"
-
-#include <yaml-cpp/yaml.h>
 
 #ifndef BOTTLE_SOURCE_DIR
 #define BOTTLE_SOURCE_DIR "."
@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
   pipelock->require_subcommand(1);
   auto add_bottle = [&](CLI::App* c) { c->add_option("BOTTLE", bottle_name)->required(); };
   auto* p_show = pipelock->add_subcommand("show", "print the live allowlist, one host per line");
-  auto* p_set = pipelock->add_subcommand("set", "replace the allowlist with hosts from FILE or stdin");
+  auto* p_set =
+      pipelock->add_subcommand("set", "replace the allowlist with hosts from FILE or stdin");
   auto* p_add = pipelock->add_subcommand("add", "allow more hosts");
   auto* p_remove = pipelock->add_subcommand("remove", "stop allowing hosts");
   auto* p_edit = pipelock->add_subcommand("edit", "edit the allowlist in $EDITOR");
@@ -103,21 +104,24 @@ int main(int argc, char** argv) {
   p_set->add_option("FILE", input_file, "hosts one per line ('-' or nothing: stdin)");
   for (auto* c : {p_add, p_remove}) c->add_option("HOST", hosts)->required();
 
-  std::map<std::string, std::string> route_flags = {{"host", ""},   {"path_prefix", ""},
+  std::map<std::string, std::string> route_flags = {{"host", ""},     {"path_prefix", ""},
                                                     {"upstream", ""}, {"header", ""},
-                                                    {"value", ""},  {"token_env", ""}};
+                                                    {"value", ""},    {"token_env", ""}};
   auto* routes = app.add_subcommand("routes", "show or change a bottle's egress routes");
   routes->require_subcommand(1);
   auto* r_show = routes->add_subcommand("show", "print the live routes as YAML");
-  auto* r_set = routes->add_subcommand("set", "replace the routes with a YAML list from FILE or stdin");
+  auto* r_set =
+      routes->add_subcommand("set", "replace the routes with a YAML list from FILE or stdin");
   auto* r_add = routes->add_subcommand("add", "add a route");
   auto* r_remove = routes->add_subcommand("remove", "remove the routes of a host");
   auto* r_edit = routes->add_subcommand("edit", "edit the routes in $EDITOR");
   for (auto* c : {r_show, r_set, r_add, r_remove, r_edit}) add_bottle(c);
   r_set->add_option("FILE", input_file, "a YAML list of routes ('-' or nothing: stdin)");
   r_add->add_option("--host", route_flags["host"], "requests for this host")->required();
-  r_add->add_option("--path-prefix", route_flags["path_prefix"], "only under this path (default /)");
-  r_add->add_option("--upstream", route_flags["upstream"], "https://host[:port][/path]")->required();
+  r_add->add_option("--path-prefix", route_flags["path_prefix"],
+                    "only under this path (default /)");
+  r_add->add_option("--upstream", route_flags["upstream"], "https://host[:port][/path]")
+      ->required();
   r_add->add_option("--header", route_flags["header"], "header carrying the token (Authorization)");
   r_add->add_option("--value", route_flags["value"], "header value, with {token} (Bearer {token})");
   r_add->add_option("--token-env", route_flags["token_env"], "host variable holding the token")
@@ -127,7 +131,12 @@ int main(int argc, char** argv) {
   r_remove->add_option("HOST", remove_host)->required();
   r_remove->add_option("--path-prefix", remove_prefix, "only the route under this prefix");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a "parse error" that exits 0; every real one is bad input.
+    return app.exit(e) == 0 ? kOk : kBadInput;
+  }
 
   try {
     const std::filesystem::path state_root =

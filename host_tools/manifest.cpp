@@ -80,7 +80,8 @@ bool is_slug(const std::string& s) {
 
 AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
                       const std::filesystem::path& base, const std::string& bottle) {
-  check_keys(ctx, node, {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env"});
+  check_keys(ctx, node,
+             {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env"});
   AgentSpec agent;
   if (node["dockerfile"]) {
     agent.dockerfile = host_path(base, scalar(ctx, node["dockerfile"], "agent.dockerfile"));
@@ -93,7 +94,8 @@ AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
   }
   if (node["image"]) agent.image = scalar(ctx, node["image"], "agent.image");
   if (agent.image.empty()) ctx.fail(node, "agent", "needs an image or a dockerfile");
-  if (!node["workdir"]) ctx.fail(node, "agent.workdir", "is required (the folder the agent works in)");
+  if (!node["workdir"])
+    ctx.fail(node, "agent.workdir", "is required (the folder the agent works in)");
   agent.workdir = host_path(base, scalar(ctx, node["workdir"], "agent.workdir"));
   if (node["mount_at"]) {
     agent.mount_at = scalar(ctx, node["mount_at"], "agent.mount_at");
@@ -131,7 +133,8 @@ std::vector<std::string> parse_allowlist(const YamlContext& ctx, const YAML::Nod
   std::set<std::string> seen;
   for (const auto& item : node) {
     const std::string host = scalar(ctx, item, "allowlist");
-    if (auto problem = bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
+    if (auto problem =
+            bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
       ctx.fail(item, "allowlist", "'" + host + "' " + *problem);
     }
     if (seen.insert(bottle::config::normalize_hostname(host)).second) {
@@ -156,8 +159,10 @@ std::vector<GitUpstream> parse_git(const YamlContext& ctx, const YAML::Node& nod
     g.name = scalar(ctx, item["name"], "git.name");
     bool ok = !g.name.empty() && g.name.front() != '.' && g.name.front() != '-';
     for (unsigned char c : g.name) ok = ok && (std::isalnum(c) || c == '-' || c == '_' || c == '.');
-    if (!ok) ctx.fail(item["name"], "git.name", "'" + g.name + "' must be letters, digits, '-', '_', '.'");
-    if (!names.insert(g.name).second) ctx.fail(item["name"], "git.name", "'" + g.name + "' appears twice");
+    if (!ok)
+      ctx.fail(item["name"], "git.name", "'" + g.name + "' must be letters, digits, '-', '_', '.'");
+    if (!names.insert(g.name).second)
+      ctx.fail(item["name"], "git.name", "'" + g.name + "' appears twice");
     g.url = scalar(ctx, item["upstream"], "git.upstream");
     g.ssh_key = host_path(base, scalar(ctx, item["ssh_key"], "git.ssh_key"));
     g.known_hosts = host_path(base, scalar(ctx, item["known_hosts"], "git.known_hosts"));
@@ -180,10 +185,12 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
   b.name = name;
   if (!node["agent"]) ctx.fail(node, "agent", "is required");
   b.agent = parse_agent(ctx, node["agent"], base, name);
-  if (!node["allowlist"]) ctx.fail(node, "allowlist", "is required (pipelock refuses everything else)");
+  if (!node["allowlist"])
+    ctx.fail(node, "allowlist", "is required (pipelock refuses everything else)");
   b.allowlist = parse_allowlist(ctx, node["allowlist"]);
   if (node["routes"]) {
-    b.routes = bottle::config::parse_routes(ctx, node["routes"], bottle::config::UnknownKeys::kRefuse);
+    b.routes =
+        bottle::config::parse_routes(ctx, node["routes"], bottle::config::UnknownKeys::kRefuse);
   }
   if (node["git"]) b.git = parse_git(ctx, node["git"], base);
   if (node["supervise"]) b.supervise = boolean(ctx, node["supervise"], "supervise");
@@ -210,7 +217,8 @@ const BottleSpec& Manifest::select(const std::string& name) const {
   if (name.empty()) {
     throw ConfigError(path.string() + ": declares several bottles (" + names + "); name one");
   }
-  throw ConfigError(path.string() + ": no bottle named '" + name + "' (it declares: " + names + ")");
+  throw ConfigError(path.string() + ": no bottle named '" + name + "' (it declares: " + names +
+                    ")");
 }
 
 Manifest parse_manifest_text(const std::string& text, const std::filesystem::path& path) {

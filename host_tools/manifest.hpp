@@ -11,24 +11,24 @@
 namespace host_tools {
 
 struct AgentSpec {
-  std::string image;                        // used as is, or the tag a Dockerfile is built as
+  std::string image;  // used as is, or the tag a Dockerfile is built as
   std::optional<std::filesystem::path> dockerfile;
-  std::filesystem::path build_context;      // the Dockerfile's folder unless given
-  std::filesystem::path workdir;            // host folder mounted into the agent
+  std::filesystem::path build_context;  // the Dockerfile's folder unless given
+  std::filesystem::path workdir;        // host folder mounted into the agent
   std::string mount_at = "/workspace";
   std::vector<std::string> command = {"/bin/bash"};
-  std::map<std::string, std::string> env;   // plain values, never tokens
+  std::map<std::string, std::string> env;  // plain values, never tokens
 };
 
 struct GitUpstream {
-  std::string name;                         // the repository's name at git-gate
-  std::string url;                          // where clean pushes are forwarded
-  std::filesystem::path ssh_key;            // the host's key, mounted read-only
+  std::string name;               // the repository's name at git-gate
+  std::string url;                // where clean pushes are forwarded
+  std::filesystem::path ssh_key;  // the host's key, mounted read-only
   std::filesystem::path known_hosts;
 };
 
 struct BottleSpec {
-  std::string name;                         // also the slug used in every Docker name
+  std::string name;  // also the slug used in every Docker name
   AgentSpec agent;
   std::vector<std::string> allowlist;
   std::vector<bottle::config::Route> routes;

@@ -46,7 +46,8 @@ PipelockConfigDocument PipelockConfigDocument::parse(const std::string& text,
   for (const auto& item : list) {
     if (!item.IsScalar()) ctx.fail(item, "api_allowlist", "must hold hostnames");
     const std::string& host = item.Scalar();
-    if (auto problem = bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
+    if (auto problem =
+            bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
       ctx.fail(item, "api_allowlist", "'" + host + "' " + *problem);
     }
     doc.allowlist_.push_back(bottle::config::normalize_hostname(host));

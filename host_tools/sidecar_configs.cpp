@@ -38,7 +38,8 @@ std::string render_supervise_config(const BottleSpec& bottle) {
 }
 
 std::string render_agent_gitconfig(const BottleSpec& bottle) {
-  std::string out = "# Written by the bottle host tool: the agent's git remotes go through git-gate.\n";
+  std::string out =
+      "# Written by the bottle host tool: the agent's git remotes go through git-gate.\n";
   for (const auto& g : bottle.git) {
     out += "[url \"git://git-gate:" + std::to_string(in_bundle::kGitGatePort) + "/" + g.name +
            "\"]\n\tinsteadOf = " + g.url + "\n";

@@ -46,8 +46,8 @@ CommandResult run_captured(const std::vector<std::string>& argv, const ExtraEnv&
   const auto exe = find_program(argv.at(0));
   std::error_code ec;
   const boost::filesystem::path input = stdin_file.empty() ? "/dev/null" : stdin_file;
-  bp::child child(exe, bp::args(arguments(argv)), environment_with(extra), bp::std_in < input,
-                  bp::std_out > out, bp::std_err > err, io, ec);
+  bp::child child(exe, bp::args(arguments(argv)), environment_with(extra),
+                  bp::std_in<input, bp::std_out> out, bp::std_err > err, io, ec);
   if (ec) throw std::runtime_error("cannot run " + printable(argv) + ": " + ec.message());
   io.run();
   child.wait();

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <string>
-
 #include <yaml-cpp/yaml.h>
+
+#include <string>
 
 namespace host_tools {
 

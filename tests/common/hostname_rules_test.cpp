@@ -18,7 +18,10 @@ TEST(HostnameRules, RefusesWhatIsNotAHostnameAndSaysWhy) {
   EXPECT_NE(hostname_problem("exa mple.com", Wildcards::kAllowed)->find("' '"), std::string::npos);
   EXPECT_NE(hostname_problem("example.com/path", Wildcards::kAllowed)->find("'/'"),
             std::string::npos);
-  EXPECT_NE(hostname_problem("b\xc3\xbc" "cher.de", Wildcards::kAllowed)->find("punycode"),
+  EXPECT_NE(hostname_problem("b\xc3\xbc"
+                             "cher.de",
+                             Wildcards::kAllowed)
+                ->find("punycode"),
             std::string::npos);
   EXPECT_TRUE(hostname_problem("a..b", Wildcards::kAllowed));
   EXPECT_TRUE(hostname_problem(".a.b", Wildcards::kAllowed));
@@ -49,7 +52,8 @@ TEST(HostLines, BadLineNamesSourceLineAndValue) {
     parse_host_lines("a.com\n# ok\nhttps://b.com\n", "hosts.txt");
     FAIL() << "accepted a URL as a host";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("hosts.txt:3: 'https://b.com' has the character ':'", 0), 0u)
+    EXPECT_EQ(std::string(e.what()).rfind("hosts.txt:3: 'https://b.com' has the character ':'", 0),
+              0u)
         << e.what();
   }
 }

@@ -21,10 +21,11 @@ std::string parse_error(const std::string& yaml, UnknownKeys unknown = UnknownKe
 }  // namespace
 
 TEST(RouteParsing, FillsDefaultsAndNormalisesHost) {
-  auto routes = parse_routes(YamlContext("r"),
-                             YAML::Load("- {host: API.GitHub.com, upstream: 'https://api.github.com',"
-                                        " token_env: GITHUB_TOKEN}"),
-                             UnknownKeys::kRefuse);
+  auto routes =
+      parse_routes(YamlContext("r"),
+                   YAML::Load("- {host: API.GitHub.com, upstream: 'https://api.github.com',"
+                              " token_env: GITHUB_TOKEN}"),
+                   UnknownKeys::kRefuse);
   ASSERT_EQ(routes.size(), 1u);
   EXPECT_EQ(routes[0].host, "api.github.com");
   EXPECT_EQ(routes[0].path_prefix, "/");
@@ -48,9 +49,9 @@ TEST(RouteParsing, ErrorsNameFileLineRouteAndKey) {
   EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://a.com', token_env: T, header: 'X Y'}")
                 .find("not a valid header name"),
             std::string::npos);
-  EXPECT_NE(parse_error("- {host: '*.a.com', upstream: 'https://a.com', token_env: T}")
-                .find("wildcard"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_error("- {host: '*.a.com', upstream: 'https://a.com', token_env: T}").find("wildcard"),
+      std::string::npos);
   EXPECT_NE(parse_error("- {host: a.com, upstream: 'https://u@a.com', token_env: T}")
                 .find("https://host[:port][/path]"),
             std::string::npos);

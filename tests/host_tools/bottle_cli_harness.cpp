@@ -1,7 +1,10 @@
 #include "bottle_cli_harness.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -46,6 +49,33 @@ host_tools::CommandResult BottleCli::run_with_input(const std::vector<std::strin
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return host_tools::run_captured(argv, base_env(), in.string());
+}
+
+BottleCli::Running BottleCli::start_in_background(const std::vector<std::string>& args,
+                                                  host_tools::ExtraEnv env) const {
+  // A plain fork/exec: the test needs the pid to signal, and output in files.
+  for (const auto& [k, v] : base_env()) env.emplace(k, v);
+  const fs::path out = dir_ / "bg.out";
+  const fs::path err = dir_ / "bg.err";
+  std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr))
+      _exit(126);
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    ::execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  return {pid, [pid, out, err] {
+            int status = 0;
+            ::waitpid(pid, &status, 0);
+            return host_tools::CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                                             read_text(out), read_text(err)};
+          }};
 }
 
 std::vector<std::string> BottleCli::docker_calls() const {

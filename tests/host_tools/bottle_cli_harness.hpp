@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ class BottleCli {
   // The same with `input` on stdin.
   host_tools::CommandResult run_with_input(const std::vector<std::string>& args,
                                            const std::string& input) const;
+
+  // `bottle ARGS...` left running, for tests that signal it midway.
+  struct Running {
+    int pid;
+    std::function<host_tools::CommandResult()> wait;
+  };
+  Running start_in_background(const std::vector<std::string>& args, host_tools::ExtraEnv env) const;
 
   // Each docker call so far, one line each ("docker kill --signal USR1 NAME").
   std::vector<std::string> docker_calls() const;

@@ -121,8 +121,9 @@ TEST_F(LiveChange, EditAppliesWhatTheEditorSaved) {
                     {{"EDITOR", editor("sed -i '/^b.com$/d' \"$1\"; echo d.com >> \"$1\"")}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(cli_.run({"pipelock", "show", "demo"}).out, "a.com\nd.com\n");
-  auto routes = cli_.run({"routes", "edit", "demo"},
-                         {{"EDITOR", editor("sed -i 's#https://api.github.com#https://ghe.example.com#' \"$1\"")}});
+  auto routes = cli_.run(
+      {"routes", "edit", "demo"},
+      {{"EDITOR", editor("sed -i 's#https://api.github.com#https://ghe.example.com#' \"$1\"")}});
   ASSERT_EQ(routes.exit_code, 0) << routes.err;
   EXPECT_NE(read_text(routes_yaml()).find("https://ghe.example.com"), std::string::npos);
 }

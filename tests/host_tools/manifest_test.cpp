@@ -78,10 +78,11 @@ TEST(Manifest, SelectingNeedsANameWhenThereAreSeveral) {
 }
 
 TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
-  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
-                     "    alowlist: [b.com]\n"),
-            "/m/bottles.yaml:5: bottle 'demo': key 'alowlist': unknown key (known: agent, "
-            "allowlist, git, routes, supervise)");
+  EXPECT_EQ(
+      error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+               "    alowlist: [b.com]\n"),
+      "/m/bottles.yaml:5: bottle 'demo': key 'alowlist': unknown key (known: agent, "
+      "allowlist, git, routes, supervise)");
   EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
                      "    allowlist: [a.com, 'b .com']\n"),
             "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': 'b .com' has the character ' ', "
@@ -98,11 +99,13 @@ TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
             "(the agent's way out is pipelock)");
   EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: []\n"),
             "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': must name at least one host");
-  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
-                     "    routes:\n      - {host: a.com, upstream: 'https://a.com'}\n"),
-            "/m/bottles.yaml:6: bottle 'demo': route 1: key 'token_env': is required");
+  EXPECT_EQ(
+      error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+               "    routes:\n      - {host: a.com, upstream: 'https://a.com'}\n"),
+      "/m/bottles.yaml:6: bottle 'demo': route 1: key 'token_env': is required");
   EXPECT_EQ(error_of("bottles:\n  demo: [\n"), "/m/bottles.yaml:3: end of sequence flow not found");
-  EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
-                     "    supervise: maybe\n"),
-            "/m/bottles.yaml:5: bottle 'demo': key 'supervise': must be true or false");
+  EXPECT_EQ(
+      error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+               "    supervise: maybe\n"),
+      "/m/bottles.yaml:5: bottle 'demo': key 'supervise': must be true or false");
 }

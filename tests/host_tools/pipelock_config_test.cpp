@@ -8,8 +8,7 @@
 using namespace host_tools;
 
 TEST(PipelockConfig, RendersStrictModeWithTheSubnetExemptFromSsrf) {
-  const YAML::Node root =
-      YAML::Load(render_pipelock_config({"a.com", "*.b.com"}, "172.30.5.0/24"));
+  const YAML::Node root = YAML::Load(render_pipelock_config({"a.com", "*.b.com"}, "172.30.5.0/24"));
   EXPECT_EQ(root["version"].as<int>(), 1);
   EXPECT_EQ(root["mode"].as<std::string>(), "strict");
   EXPECT_EQ(root["api_allowlist"].as<std::vector<std::string>>(),
@@ -18,7 +17,8 @@ TEST(PipelockConfig, RendersStrictModeWithTheSubnetExemptFromSsrf) {
   EXPECT_TRUE(root["forward_proxy"]["enabled"].as<bool>());
   EXPECT_EQ(root["ssrf"]["ip_allowlist"].as<std::vector<std::string>>(),
             std::vector<std::string>{"172.30.5.0/24"});
-  EXPECT_EQ(root["tls_interception"]["ca_key"].as<std::string>(), "/etc/bottle/pipelock/ca-key.pem");
+  EXPECT_EQ(root["tls_interception"]["ca_key"].as<std::string>(),
+            "/etc/bottle/pipelock/ca-key.pem");
   EXPECT_EQ(root["logging"]["format"].as<std::string>(), "json");
 }
 

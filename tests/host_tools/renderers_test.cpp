@@ -47,15 +47,18 @@ TEST(ComposeFile, CarriesTokensByNameOnlyAndMountsFoldersNotFiles) {
   EXPECT_TRUE(token_by_name);
   for (const auto& v : sidecars["volumes"]) {
     const std::string mount = v.Scalar();
-    EXPECT_EQ(mount.find(".yaml"), std::string::npos) << "a config mounted as a single file: " << mount;
+    EXPECT_EQ(mount.find(".yaml"), std::string::npos)
+        << "a config mounted as a single file: " << mount;
   }
   EXPECT_EQ(root["services"]["agent"]["depends_on"]["sidecars"]["condition"].Scalar(),
             "service_healthy");
   EXPECT_TRUE(root["networks"]["claude-bottle-demo-internal"]["external"].as<bool>());
-  EXPECT_EQ(root["services"]["agent"]["networks"].size(), 1u) << "the agent is only on the internal network";
+  EXPECT_EQ(root["services"]["agent"]["networks"].size(), 1u)
+      << "the agent is only on the internal network";
   EXPECT_EQ(root["version"].Scalar(), "2.4");
   EXPECT_EQ(root["version"].Tag(), "!") << "quoted, a string for docker-compose v1";
-  EXPECT_EQ(sidecars["environment"][0].Scalar(), "CLAUDE_BOTTLE_SIDECAR_DAEMONS=pipelock,egress,git-gate,supervise");
+  EXPECT_EQ(sidecars["environment"][0].Scalar(),
+            "CLAUDE_BOTTLE_SIDECAR_DAEMONS=pipelock,egress,git-gate,supervise");
 }
 
 TEST(ComposeFile, DollarsInValuesAreNotInterpolated) {

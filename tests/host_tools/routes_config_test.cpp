@@ -70,12 +70,13 @@ TEST(RoutesConfig, DuplicateAddAndMissingRemoveAreRefused) {
 }
 
 TEST(RoutesConfig, OperatorInputIsAListOrARoutesMappingAndStrict) {
-  EXPECT_EQ(parse_routes_text("routes:\n  - {host: a.com, upstream: 'https://a.com', token_env: T}\n",
-                              "in")
+  EXPECT_EQ(parse_routes_text(
+                "routes:\n  - {host: a.com, upstream: 'https://a.com', token_env: T}\n", "in")
                 .size(),
             1u);
   EXPECT_TRUE(parse_routes_text("", "in").empty());
   EXPECT_THROW(parse_routes_text("other: 1\n", "in"), bottle::config::ConfigError);
-  EXPECT_THROW(parse_routes_text("- {host: a.com, upstream: 'https://a.com', token_env: T, x: 1}", "in"),
-               bottle::config::ConfigError);
+  EXPECT_THROW(
+      parse_routes_text("- {host: a.com, upstream: 'https://a.com', token_env: T, x: 1}", "in"),
+      bottle::config::ConfigError);
 }

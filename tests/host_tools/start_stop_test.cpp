@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 
 #include "bottle_cli_harness.hpp"
 #include "bottle_metadata.hpp"
@@ -43,15 +45,21 @@ std::string sha256_hex(const std::string& s) {
 
 TEST(BottleStart, RunsTheStepsInOrderAndLeavesTheBottleRunning) {
   BottleCli cli;
-  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
+  auto r =
+      cli.run({"start", cli.write_manifest().string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto calls = cli.docker_calls();
-  const int build = call_index(calls, "docker build --file " + (cli.scratch() / "src/images/Dockerfile.sidecars").string());
-  const int internal = call_index(calls, "docker network create --label claude-bottle=demo --internal claude-bottle-demo-internal");
-  const int egress = call_index(calls, "docker network create --label claude-bottle=demo claude-bottle-demo-egress");
+  const int build = call_index(
+      calls, "docker build --file " + (cli.scratch() / "src/images/Dockerfile.sidecars").string());
+  const int internal = call_index(
+      calls,
+      "docker network create --label claude-bottle=demo --internal claude-bottle-demo-internal");
+  const int egress = call_index(
+      calls, "docker network create --label claude-bottle=demo claude-bottle-demo-egress");
   const int subnet = call_index(calls, "docker network inspect --format \\{\\{range");
-  const int up = call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
-                                       (cli.bottle_dir() / "docker-compose.yml").string() + " up --detach");
+  const int up =
+      call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
+                            (cli.bottle_dir() / "docker-compose.yml").string() + " up --detach");
   ASSERT_GE(build, 0);
   EXPECT_LT(build, internal);
   EXPECT_LT(internal, egress);
@@ -88,8 +96,9 @@ TEST(BottleStart, AFailedComposeUpUndoesEveryStepInReverse) {
   EXPECT_NE(r.err.find("up --detach` failed"), std::string::npos) << r.err;
   const auto calls = cli.docker_calls();
   const int up = call_index(calls, "docker compose --project-name claude-bottle-demo");
-  const int down = call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
-                                         (cli.bottle_dir() / "docker-compose.yml").string() + " down");
+  const int down =
+      call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
+                            (cli.bottle_dir() / "docker-compose.yml").string() + " down");
   const int rm_internal = call_index(calls, "docker network rm claude-bottle-demo-internal");
   const int rm_egress = call_index(calls, "docker network rm claude-bottle-demo-egress");
   ASSERT_GE(up, 0);
@@ -162,9 +171,9 @@ TEST(BottleStop, StoppingTwiceIsSafeAndKeepsTheFirstLogs) {
   auto second = cli.run({"stop", "demo"});
   EXPECT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.out.find("already stopped"), std::string::npos);
-  EXPECT_EQ(call_index(cli.docker_calls(), "docker compose --project-name claude-bottle-demo --file " +
-                                               (cli.bottle_dir() / "docker-compose.yml").string() +
-                                               " logs"),
+  EXPECT_EQ(call_index(cli.docker_calls(),
+                       "docker compose --project-name claude-bottle-demo --file " +
+                           (cli.bottle_dir() / "docker-compose.yml").string() + " logs"),
             -1);
 }
 
@@ -188,4 +197,47 @@ TEST(BottleLs, ShowsEachBottleWithItsState) {
   EXPECT_NE(r.out.find("running"), std::string::npos);
   cli.stop_container("claude-bottle-sidecars-demo");
   EXPECT_NE(cli.run({"ls"}).out.find("exited"), std::string::npos);
+}
+
+TEST(BottleStart, InterruptedStartUndoesWhatItDid) {
+  BottleCli cli;
+  const fs::path fifos = cli.scratch();
+  ASSERT_EQ(::mkfifo((fifos / "blocked").c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo((fifos / "release").c_str(), 0600), 0);
+  auto started =
+      cli.start_in_background({"start", cli.write_manifest().string(), "--detach"},
+                              {{"GITHUB_TOKEN", kToken}, {"FAKE_DOCKER_BLOCK_UP", fifos.string()}});
+  // Opening the fifo returns once the fake's compose up is under way.
+  std::string line;
+  std::getline(std::ifstream(fifos / "blocked"), line);
+  ASSERT_EQ(line, "blocked");
+  // Ctrl-C reaches bottle (the child here carries on, as compose may), then up returns.
+  ASSERT_EQ(::kill(started.pid, SIGINT), 0);
+  std::ofstream(fifos / "release") << "go\n";
+  auto r = started.wait();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+  EXPECT_GE(call_index(cli.docker_calls(),
+                       "docker compose --project-name claude-bottle-demo --file " +
+                           (cli.bottle_dir() / "docker-compose.yml").string() + " down"),
+            0);
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
+  EXPECT_EQ(host_tools::read_metadata(cli.bottle_dir() / "metadata.json")->state, "stopped");
+}
+
+TEST(BottleInspect, LogsOfOneDaemonAndStatusThroughTheBundle) {
+  BottleCli cli;
+  cli.start_demo();
+  auto logs = cli.run({"logs", "demo", "pipelock"});
+  ASSERT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("pipelock: 2026-11-22T10:00:00.000Z info: listening"), std::string::npos);
+  EXPECT_NE(logs.out.find("allowed a.com"), std::string::npos);
+  EXPECT_EQ(logs.out.find("egress:"), std::string::npos);
+  EXPECT_EQ(cli.run({"logs", "demo", "nosuchdaemon"}).exit_code, 2);
+  ASSERT_EQ(cli.run({"status", "demo"}).exit_code, 0);
+  EXPECT_TRUE(cli.docker_called("docker exec claude-bottle-sidecars-demo sidecarctl status"));
+  cli.stop_container("claude-bottle-sidecars-demo");
+  auto stopped = cli.run({"status", "demo"});
+  EXPECT_EQ(stopped.exit_code, 1);
+  EXPECT_NE(stopped.err.find("is not running"), std::string::npos);
 }

@@ -10,9 +10,7 @@ namespace bottle::config {
 
 namespace {
 
-bool is_host_char(unsigned char c) {
-  return std::isalnum(c) || c == '_' || c == '.' || c == '-';
-}
+bool is_host_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; }
 
 std::string printable(unsigned char c) {
   if (c >= 0x20 && c < 0x7f) return std::string("'") + static_cast<char>(c) + "'";
@@ -81,8 +79,8 @@ std::vector<std::string> parse_host_lines(std::string_view text, const std::stri
       line.remove_suffix(1);
     if (line.empty()) continue;
     if (auto problem = hostname_problem(line, Wildcards::kAllowed)) {
-      throw ConfigError(source + ":" + std::to_string(line_no) + ": '" + std::string(line) +
-                        "' " + *problem);
+      throw ConfigError(source + ":" + std::to_string(line_no) + ": '" + std::string(line) + "' " +
+                        *problem);
     }
     std::string host = normalize_hostname(line);
     if (seen.insert(host).second) hosts.push_back(host);

@@ -17,8 +17,8 @@ const std::set<std::string> kRouteKeys = {"host",   "path_prefix", "upstream",
 
 // RFC 9110 token characters: what a header name may be made of.
 bool is_tchar(unsigned char c) {
-  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                std::string_view::npos;
+  return std::isalnum(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 std::string scalar(const YamlContext& ctx, const YAML::Node& node, const std::string& key) {
@@ -137,8 +137,9 @@ std::vector<Route> parse_routes(const YamlContext& ctx, const YAML::Node& seq,
     ++index;
     Route r = parse_route(ctx.within("route " + std::to_string(index)), item, unknown);
     if (!keys.insert(r.key()).second) {
-      ctx.fail(item, "", "route " + std::to_string(index) + " repeats host and path_prefix '" +
-                             r.key() + "'");
+      ctx.fail(
+          item, "",
+          "route " + std::to_string(index) + " repeats host and path_prefix '" + r.key() + "'");
     }
     routes.push_back(std::move(r));
   }

@@ -42,8 +42,7 @@ enum class UnknownKeys { kRefuse, kKeep };
 Route parse_route(const YamlContext& ctx, const YAML::Node& node, UnknownKeys unknown);
 
 // Reads a sequence of routes; two routes with the same host and prefix are an error.
-std::vector<Route> parse_routes(const YamlContext& ctx, const YAML::Node& seq,
-                                UnknownKeys unknown);
+std::vector<Route> parse_routes(const YamlContext& ctx, const YAML::Node& seq, UnknownKeys unknown);
 
 // Writes the route's known keys into `node` (a mapping), leaving others as they are.
 void store_route(const Route& route, YAML::Node& node);
