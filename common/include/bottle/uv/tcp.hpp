@@ -1,0 +1,88 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "bottle/uv/handle.hpp"
+#include "bottle/uv/loop.hpp"
+
+namespace bottle::uv {
+
+// One TCP connection, accepted or dialled. Reads are delivered as they come;
+// writes are queued (the bytes are kept until libuv is done with them) and
+// write_queue_bytes() tells a caller when to stop reading the other side.
+class TcpStream {
+ public:
+  using DataFn = std::function<void(std::string_view)>;
+  // 0 at end of stream, else a negative libuv error.
+  using EndFn = std::function<void(int status)>;
+  using DoneFn = std::function<void(int status)>;
+
+  explicit TcpStream(Loop& loop);
+  TcpStream(const TcpStream&) = delete;
+  TcpStream& operator=(const TcpStream&) = delete;
+
+  // Dials `addr`; on_done(0) once connected.
+  void connect(const sockaddr* addr, DoneFn on_done);
+  void read(DataFn on_data, EndFn on_end);
+  void pause_reading();
+  void resume_reading();
+  // on_written (optional) runs once the bytes are handed to the kernel.
+  void write(std::string bytes, DoneFn on_written = {});
+  // Half-close after the queued writes: the peer reads end of stream.
+  void shutdown_write();
+  size_t write_queue_bytes() const;
+  // "address:port" of the peer, for logs.
+  std::string peer() const;
+  uv_tcp_t* raw() const { return handle_.get(); }
+
+ private:
+  struct ConnectRequest;
+  OwnedHandle<uv_tcp_t> handle_;
+  DataFn on_data_;
+  EndFn on_end_;
+  DoneFn on_connected_;
+  bool reading_ = false;
+};
+
+// Listens on host:port (SO_REUSEADDR, which libuv sets, lets a replacement
+// bind at once while old connections linger in TIME_WAIT).
+class TcpListener {
+ public:
+  using AcceptFn = std::function<void(std::unique_ptr<TcpStream>)>;
+
+  TcpListener(Loop& loop, const std::string& host, int port, int backlog, AcceptFn on_accept);
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+  // The port actually bound (when 0 was asked for).
+  int port() const;
+  // Stops listening now, freeing the port for a successor.
+  void close() { handle_.close(); }
+
+ private:
+  Loop& loop_;
+  OwnedHandle<uv_tcp_t> handle_;
+  AcceptFn on_accept_;
+};
+
+// One getaddrinfo on libuv's thread pool; destroying it before the answer
+// cancels it (or drops the answer).
+class Resolve {
+ public:
+  using DoneFn = std::function<void(int status, const addrinfo* results)>;
+  Resolve(Loop& loop, const std::string& host, int port, DoneFn on_done);
+  Resolve(const Resolve&) = delete;
+  Resolve& operator=(const Resolve&) = delete;
+  ~Resolve();
+
+ private:
+  struct Request;
+  Request* request_;
+};
+
+}  // namespace bottle::uv

@@ -1,0 +1,203 @@
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <cstring>
+
+#include "bottle/uv/tcp.hpp"
+
+namespace bottle::uv {
+
+namespace {
+
+struct WriteRequest {
+  uv_write_t req{};
+  std::string bytes;
+  TcpStream::DoneFn on_written;
+};
+
+void alloc_buffer(uv_handle_t*, size_t suggested, uv_buf_t* buf) {
+  buf->base = new char[suggested];
+  buf->len = suggested;
+}
+
+std::string format_address(const sockaddr_storage& ss) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    port = ntohs(in->sin_port);
+    return std::string(text) + ":" + std::to_string(port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    port = ntohs(in6->sin6_port);
+    return "[" + std::string(text) + "]:" + std::to_string(port);
+  }
+  return "?";
+}
+
+}  // namespace
+
+struct TcpStream::ConnectRequest {
+  uv_connect_t req{};
+};
+
+TcpStream::TcpStream(Loop& loop) {
+  check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
+  handle_.mark_initialized(this);
+  uv_tcp_nodelay(handle_.get(), 1);
+}
+
+void TcpStream::connect(const sockaddr* addr, DoneFn on_done) {
+  on_connected_ = std::move(on_done);
+  auto* request = new ConnectRequest;
+  int rc = uv_tcp_connect(&request->req, handle_.get(), addr, [](uv_connect_t* req, int status) {
+    auto* self = owner_of<TcpStream>(req->handle);
+    delete reinterpret_cast<ConnectRequest*>(req);
+    if (self && self->on_connected_) self->on_connected_(status);
+  });
+  if (rc < 0) {
+    delete request;
+    on_connected_(rc);
+  }
+}
+
+void TcpStream::read(DataFn on_data, EndFn on_end) {
+  on_data_ = std::move(on_data);
+  on_end_ = std::move(on_end);
+  resume_reading();
+}
+
+void TcpStream::resume_reading() {
+  if (reading_ || !handle_.get()) return;
+  reading_ = true;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(handle_.get()), alloc_buffer,
+                [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
+                  std::unique_ptr<char[]> owned(buf->base);
+                  auto* self = owner_of<TcpStream>(stream);
+                  if (!self || n == 0) return;
+                  if (n < 0) {
+                    self->pause_reading();
+                    if (self->on_end_) self->on_end_(n == UV_EOF ? 0 : static_cast<int>(n));
+                    return;
+                  }
+                  if (self->on_data_)
+                    self->on_data_(std::string_view(buf->base, static_cast<size_t>(n)));
+                });
+}
+
+void TcpStream::pause_reading() {
+  if (!reading_ || !handle_.get()) return;
+  reading_ = false;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(handle_.get()));
+}
+
+void TcpStream::write(std::string bytes, DoneFn on_written) {
+  auto* request = new WriteRequest{{}, std::move(bytes), std::move(on_written)};
+  uv_buf_t buf = uv_buf_init(request->bytes.data(), static_cast<unsigned>(request->bytes.size()));
+  int rc = uv_write(&request->req, reinterpret_cast<uv_stream_t*>(handle_.get()), &buf, 1,
+                    [](uv_write_t* req, int status) {
+                      std::unique_ptr<WriteRequest> owned(reinterpret_cast<WriteRequest*>(req));
+                      // A write cancelled by close must not call into a dead owner.
+                      if (owner_of<TcpStream>(req->handle) && owned->on_written) {
+                        owned->on_written(status);
+                      }
+                    });
+  if (rc < 0) {
+    std::unique_ptr<WriteRequest> owned(request);
+    if (owned->on_written) owned->on_written(rc);
+  }
+}
+
+void TcpStream::shutdown_write() {
+  auto* req = new uv_shutdown_t{};
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(handle_.get()),
+                  [](uv_shutdown_t* r, int) { delete r; }) < 0) {
+    delete req;
+  }
+}
+
+size_t TcpStream::write_queue_bytes() const {
+  return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(handle_.get()));
+}
+
+std::string TcpStream::peer() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(handle_.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  return format_address(ss);
+}
+
+TcpListener::TcpListener(Loop& loop, const std::string& host, int port, int backlog,
+                         AcceptFn on_accept)
+    : loop_(loop), on_accept_(std::move(on_accept)) {
+  check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
+  handle_.mark_initialized(this);
+  sockaddr_storage addr{};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0) {
+    check(uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)),
+          ("listen address " + host).c_str());
+  }
+  check(uv_tcp_bind(handle_.get(), reinterpret_cast<sockaddr*>(&addr), 0),
+        ("bind " + host + ":" + std::to_string(port)).c_str());
+  check(uv_listen(reinterpret_cast<uv_stream_t*>(handle_.get()), backlog,
+                  [](uv_stream_t* server, int status) {
+                    auto* self = owner_of<TcpListener>(server);
+                    if (!self || status < 0) return;
+                    auto stream = std::make_unique<TcpStream>(self->loop_);
+                    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(stream->raw())) == 0) {
+                      self->on_accept_(std::move(stream));
+                    }
+                  }),
+        ("listen on " + host + ":" + std::to_string(port)).c_str());
+}
+
+int TcpListener::port() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  uv_tcp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&ss), &len);
+  return ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
+                                  : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+struct Resolve::Request {
+  uv_getaddrinfo_t req{};
+  DoneFn on_done;
+  Resolve* owner;  // nullptr once the owner is gone
+};
+
+Resolve::Resolve(Loop& loop, const std::string& host, int port, DoneFn on_done)
+    : request_(new Request{{}, std::move(on_done), this}) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  const std::string service = std::to_string(port);
+  int rc = uv_getaddrinfo(
+      loop.get(), &request_->req,
+      [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
+        std::unique_ptr<Request> request(reinterpret_cast<Request*>(req));
+        if (Resolve* owner = request->owner) {
+          owner->request_ = nullptr;
+          request->on_done(status, status == 0 ? res : nullptr);
+        }
+        uv_freeaddrinfo(res);
+      },
+      host.c_str(), service.c_str(), &hints);
+  if (rc < 0) {
+    std::unique_ptr<Request> request(request_);
+    request_ = nullptr;
+    request->on_done(rc, nullptr);
+  }
+}
+
+Resolve::~Resolve() {
+  // The thread pool may be mid-lookup: the request frees itself in its callback.
+  if (request_) {
+    request_->owner = nullptr;
+    uv_cancel(reinterpret_cast<uv_req_t*>(&request_->req));
+  }
+}
+
+}  // namespace bottle::uv

@@ -1,0 +1,106 @@
+// pipelock: the allowlisting forward proxy, the agent's only way out. It has
+// no reload: the supervisor restarts it on SIGUSR1 and it reads its config on
+// start, so start-up is kept short and the port is let go of at once.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "bottle/config/config_error.hpp"
+#include "bottle/uv/loop.hpp"
+#include "bottle/uv/signal.hpp"
+#include "decision_log.hpp"
+#include "pipelock_config.hpp"
+#include "proxy_server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pipelock: the allowlisting forward proxy of a bottle"};
+  std::string config_path = "/etc/bottle/pipelock/pipelock.yaml";
+  bool check_only = false;
+  app.add_option("--config", config_path, "pipelock.yaml")->capture_default_str();
+  app.add_flag("--check", check_only, "check the config and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  auto log = spdlog::stderr_logger_st("pipelock");
+  log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
+
+  pipelock::PipelockConfig cfg;
+  try {
+    cfg = pipelock::load_pipelock_config(config_path);
+  } catch (const bottle::config::ConfigError& e) {
+    log->error("{}", e.what());
+    return 2;
+  }
+  for (const auto& w : cfg.warnings) log->warn("{}", w);
+  if (check_only) {
+    std::cout << config_path << ": ok\n";
+    return 0;
+  }
+  // A client that vanishes mid-write must not kill the proxy.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    bottle::uv::Loop loop;
+    {
+      pipelock::DecisionLog decisions(loop, cfg.logging.output == "stderr" ? 2 : 1,
+                                      cfg.logging.format == "json", cfg.logging.include_allowed,
+                                      cfg.logging.include_blocked);
+      pipelock::ProxyServer server(loop, cfg, decisions);
+      log->info("listening on {}:{} ({} mode, {} allowlist entries, forward proxy {})",
+                cfg.listen_host, server.port(), cfg.mode, cfg.api_allowlist.size(),
+                cfg.forward_enabled ? "on" : "off");
+      bool draining = false;
+      auto stop = [&](const char* why) {
+        if (draining) {
+          log->info("{}: closing the tunnels still draining", why);
+          server.stop();
+          loop.stop();
+          return;
+        }
+        const std::size_t open = server.stop_accepting();
+        if (open == 0) {
+          log->info("{}: listener closed, no open tunnels", why);
+          server.stop();
+          loop.stop();
+          return;
+        }
+        // The supervisor restarts pipelock on SIGUSR1 by stopping it; open
+        // tunnels (a long download through egress) must survive that, and the
+        // successor must not wait for them. So the listener is closed (the
+        // port is free at once) and a child keeps the open tunnels until they
+        // end, while this process exits and the successor starts.
+        const pid_t child = ::fork();
+        if (child > 0) {
+          log->info("{}: listener closed; pid {} drains {} open tunnels", why, child, open);
+          std::_Exit(0);
+        }
+        if (child < 0) {
+          log->warn("{}: cannot fork a drainer ({}); closing {} tunnels", why, std::strerror(errno),
+                    open);
+          server.stop();
+          loop.stop();
+          return;
+        }
+        uv_loop_fork(loop.get());
+        draining = true;
+        server.when_idle([&] {
+          server.stop();
+          loop.stop();
+        });
+      };
+      bottle::uv::Signal term(loop, SIGTERM, [&] { stop("SIGTERM"); });
+      bottle::uv::Signal interrupt(loop, SIGINT, [&] { stop("SIGINT"); });
+      loop.run();
+    }
+  } catch (const std::exception& e) {
+    log->error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "bottle/uv/loop.hpp"
+#include "bottle/uv/tcp.hpp"
+#include "decision_log.hpp"
+#include "pipelock_config.hpp"
+#include "request_policy.hpp"
+
+namespace pipelock {
+
+class ProxyConnection;
+
+// Accepts agent connections and runs one ProxyConnection for each, within
+// the connection cap. Connections that end are destroyed on the next loop
+// turn, never inside their own callbacks.
+class ProxyServer {
+ public:
+  ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log);
+  ~ProxyServer();
+  ProxyServer(const ProxyServer&) = delete;
+  ProxyServer& operator=(const ProxyServer&) = delete;
+
+  int port() const { return listener_.port(); }
+  // Closes the listener (freeing the port for the successor) and every connection.
+  void stop();
+  // For a restart: closes the listener and every connection that is not yet
+  // relaying. Returns how many relaying connections are left.
+  std::size_t stop_accepting();
+  // Calls `fn` once no connection is left.
+  void when_idle(std::function<void()> fn);
+
+  // For connections.
+  bottle::uv::Loop& loop() { return loop_; }
+  const PipelockConfig& config() const { return cfg_; }
+  const RequestPolicy& policy() const { return policy_; }
+  DecisionLog& log() { return log_; }
+  void release(std::uint64_t id);
+
+ private:
+  void accept(std::unique_ptr<bottle::uv::TcpStream> client);
+
+  bottle::uv::Loop& loop_;
+  const PipelockConfig& cfg_;
+  RequestPolicy policy_;
+  DecisionLog& log_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<ProxyConnection>> connections_;
+  std::vector<std::unique_ptr<ProxyConnection>> ended_;
+  bottle::uv::OwnedHandle<uv_idle_t> reaper_;
+  std::uint64_t next_id_ = 1;
+  std::function<void()> on_idle_;
+  bottle::uv::TcpListener listener_;
+};
+
+}  // namespace pipelock
