@@ -1,0 +1,124 @@
+#include "pipelock_config.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "bottle/config/config_error.hpp"
+
+using namespace pipelock;
+
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_pipelock_config(yaml, "pipelock.yaml");
+  } catch (const bottle::config::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(PipelockConfig, ReadsWhatTheHostToolRenders) {
+  const auto cfg = parse_pipelock_config(R"(version: 1
+mode: strict
+api_allowlist: [api.anthropic.com, "*.GitHub.com"]
+fetch_proxy: {listen: "0.0.0.0:8888"}
+forward_proxy: {enabled: true, max_tunnel_seconds: 300, idle_timeout_seconds: 120}
+ssrf: {ip_allowlist: [172.30.5.0/24]}
+tls_interception:
+  enabled: false
+  ca_cert: /etc/bottle/pipelock/ca.pem
+  ca_key: /etc/bottle/pipelock/ca-key.pem
+  passthrough_domains: ["*.bank.example"]
+logging: {format: json, output: stdout, include_allowed: true, include_blocked: true}
+)",
+                                         "p");
+  EXPECT_EQ(cfg.mode, "strict");
+  EXPECT_TRUE(cfg.allowlist_enforced());
+  EXPECT_EQ(cfg.api_allowlist, (std::vector<std::string>{"api.anthropic.com", "*.github.com"}));
+  EXPECT_EQ(cfg.listen_host, "0.0.0.0");
+  EXPECT_EQ(cfg.listen_port, 8888);
+  EXPECT_TRUE(cfg.forward_enabled);
+  ASSERT_EQ(cfg.ssrf_allowed.size(), 1u);
+  EXPECT_EQ(cfg.ssrf_allowed[0].to_string(), "172.30.5.0/24");
+  EXPECT_EQ(cfg.tls.passthrough_domains, std::vector<std::string>{"*.bank.example"});
+  EXPECT_TRUE(cfg.warnings.empty());
+}
+
+TEST(PipelockConfig, APartialFileTakesPipelocksDefaults) {
+  const auto cfg = parse_pipelock_config("api_allowlist: [a.com]\n", "p");
+  EXPECT_EQ(cfg.mode, "balanced");
+  EXPECT_FALSE(cfg.allowlist_enforced());
+  EXPECT_EQ(cfg.listen_host, "127.0.0.1");
+  EXPECT_EQ(cfg.listen_port, 8888);
+  EXPECT_FALSE(cfg.forward_enabled) << "pipelock answers CONNECT with 405 unless enabled";
+  EXPECT_EQ(cfg.max_tunnel_seconds, 300);
+  EXPECT_EQ(cfg.idle_timeout_seconds, 120);
+  EXPECT_EQ(cfg.allowed_ports, (std::vector<int>{80, 443}));
+  EXPECT_FALSE(cfg.internal.empty());
+}
+
+TEST(PipelockConfig, KeysPipelockDefinesButWeDoNotImplementWarnWithTheirLine) {
+  const auto cfg = parse_pipelock_config(
+      "mode: strict\napi_allowlist: [a.com]\ndlp:\n  enabled: true\n", "p.yaml");
+  ASSERT_EQ(cfg.warnings.size(), 1u);
+  EXPECT_EQ(cfg.warnings[0],
+            "p.yaml:3: key 'dlp' is not implemented by this pipelock and is ignored");
+}
+
+TEST(PipelockConfig, BadFilesNameTheKeyAndLine) {
+  EXPECT_EQ(error_of("mode: strict\napi_allowlist: [a.com]\napi_alowlist: [b.com]\n"),
+            "pipelock.yaml:3: key 'api_alowlist': unknown key");
+  EXPECT_EQ(error_of("api_allowlist: [a.com]\nforward_proxy:\n  enabled: true\n  enabeld: false\n"),
+            "pipelock.yaml:4: key 'forward_proxy.enabeld': unknown key");
+  EXPECT_EQ(error_of("mode: strict\napi_allowlist: []\n"),
+            "pipelock.yaml:2: key 'api_allowlist': strict mode with an empty allowlist would "
+            "refuse everything");
+  EXPECT_EQ(error_of("api_allowlist: [a.com]\nssrf:\n  ip_allowlist: [10.0.0.1/8]\n"),
+            "pipelock.yaml:3: key 'ssrf.ip_allowlist': '10.0.0.1/8' has host bits set (write "
+            "10.0.0.0/8)");
+  EXPECT_EQ(error_of("api_allowlist: [a.com]\nssrf:\n  ip_allowlist: [0.0.0.0/0]\n"),
+            "pipelock.yaml:3: key 'ssrf.ip_allowlist': '0.0.0.0/0' would exempt every address "
+            "from SSRF checks");
+  EXPECT_EQ(error_of("mode: paranoid\n"),
+            "pipelock.yaml:1: key 'mode': 'paranoid' must be strict, balanced or audit");
+  EXPECT_EQ(error_of("fetch_proxy: {listen: 'localhost:8888'}\n"),
+            "pipelock.yaml:1: key 'fetch_proxy.listen': 'localhost:8888' must be ADDRESS:PORT "
+            "with a numeric address (0.0.0.0:8888)");
+  EXPECT_EQ(error_of("api_allowlist: [a.com, 'https://b.com']\n"),
+            "pipelock.yaml:1: key 'api_allowlist': 'https://b.com' has the character ':', which "
+            "is not allowed (letters, digits, '_', '.', '-', and a leading '*.')");
+  EXPECT_EQ(error_of("forward_proxy: {max_tunnel_seconds: -5}\n"),
+            "pipelock.yaml:1: key 'forward_proxy.max_tunnel_seconds': must be a whole number "
+            "from 1 to 604800");
+  EXPECT_EQ(error_of("version: 2\n"),
+            "pipelock.yaml:1: key 'version': must be a whole number from 1 to 1");
+  EXPECT_EQ(error_of("tls_interception: {cert_ttl: tomorrow}\n"),
+            "pipelock.yaml:1: key 'tls_interception.cert_ttl': 'tomorrow' must be a duration "
+            "such as 24h or 90m");
+  EXPECT_EQ(error_of("api_allowlist: [a.com\n"), "pipelock.yaml:2: end of sequence flow not found");
+}
+
+TEST(PipelockConfig, InterceptionNeedsReadableCaFilesWithAPrivateKey) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pl-ca-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ca.pem") << "cert";
+  std::ofstream(dir / "ca-key.pem") << "key";
+  ::chmod((dir / "ca-key.pem").c_str(), 0644);
+  const std::string yaml =
+      "tls_interception:\n  enabled: true\n  ca_cert: " + (dir / "ca.pem").string() +
+      "\n  ca_key: " + (dir / "ca-key.pem").string() + "\n";
+  EXPECT_NE(error_of(yaml).find("mode must be 0640 or narrower"), std::string::npos);
+  ::chmod((dir / "ca-key.pem").c_str(), 0600);
+  const auto cfg = parse_pipelock_config(yaml, "p");
+  EXPECT_TRUE(cfg.tls.enabled);
+  EXPECT_EQ(cfg.warnings.size(), 1u) << "interception itself is not built yet, and says so";
+  EXPECT_NE(error_of("tls_interception: {enabled: true, ca_cert: /nonexistent}\n").find("ca_key"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
