@@ -18,20 +18,6 @@ using bottle::config::YamlContext;
 
 namespace {
 
-void check_keys(const YamlContext& ctx, const YAML::Node& map, const std::set<std::string>& known) {
-  if (!map.IsMap()) ctx.fail(map, "", "must be a mapping");
-  std::set<std::string> seen;
-  for (const auto& kv : map) {
-    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-    if (!known.count(key)) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      ctx.fail(kv.first, key, "unknown key (known: " + list + ")");
-    }
-    if (!seen.insert(key).second) ctx.fail(kv.first, key, "appears twice");
-  }
-}
-
 std::string scalar(const YamlContext& ctx, const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar() || node.Scalar().empty()) ctx.fail(node, key, "must be a non-empty string");
   return node.Scalar();
@@ -80,8 +66,7 @@ bool is_slug(const std::string& s) {
 
 AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
                       const std::filesystem::path& base, const std::string& bottle) {
-  check_keys(ctx, node,
-             {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env"});
+  ctx.check_keys(node, {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env"});
   AgentSpec agent;
   if (node["dockerfile"]) {
     agent.dockerfile = host_path(base, scalar(ctx, node["dockerfile"], "agent.dockerfile"));
@@ -151,7 +136,7 @@ std::vector<GitUpstream> parse_git(const YamlContext& ctx, const YAML::Node& nod
   std::vector<GitUpstream> out;
   std::set<std::string> names;
   for (const auto& item : node) {
-    check_keys(ctx, item, {"name", "upstream", "ssh_key", "known_hosts"});
+    ctx.check_keys(item, {"name", "upstream", "ssh_key", "known_hosts"});
     for (const char* key : {"name", "upstream", "ssh_key", "known_hosts"}) {
       if (!item[key]) ctx.fail(item, std::string("git.") + key, "is required");
     }
@@ -180,7 +165,7 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
                   "its containers and networks)");
   }
   const YamlContext ctx = file_ctx.within("bottle '" + name + "'");
-  check_keys(ctx, node, {"agent", "allowlist", "routes", "git", "supervise"});
+  ctx.check_keys(node, {"agent", "allowlist", "routes", "git", "supervise"});
   BottleSpec b;
   b.name = name;
   if (!node["agent"]) ctx.fail(node, "agent", "is required");
@@ -225,7 +210,7 @@ Manifest parse_manifest_text(const std::string& text, const std::filesystem::pat
   const YamlContext ctx(path.string());
   const YAML::Node root = load_yaml(text, path.string());
   if (!root.IsMap()) ctx.fail(root, "", "a manifest is a mapping with a 'bottles' key");
-  check_keys(ctx, root, {"bottles"});
+  ctx.check_keys(root, {"bottles"});
   const YAML::Node bottles = root["bottles"];
   if (!bottles || !bottles.IsMap() || bottles.size() == 0) {
     ctx.fail(bottles ? bottles : root, "bottles", "must map each bottle's name to its settings");

@@ -19,4 +19,19 @@ void YamlContext::fail(const YAML::Node& at, const std::string& key,
   throw ConfigError(msg);
 }
 
+void YamlContext::check_keys(const YAML::Node& map, const std::set<std::string>& known,
+                             bool unknown_allowed) const {
+  if (!map.IsMap()) fail(map, "", "must be a mapping");
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!unknown_allowed && !known.count(key)) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      fail(kv.first, key, "unknown key (known: " + list + ")");
+    }
+    if (!seen.insert(key).second) fail(kv.first, key, "appears twice");
+  }
+}
+
 }  // namespace bottle::config

@@ -65,15 +65,7 @@ std::string token_variable_in_bundle(const std::string& token_env) {
 
 Route parse_route(const YamlContext& ctx, const YAML::Node& node, UnknownKeys unknown) {
   if (!node.IsMap()) ctx.fail(node, "", "a route must be a mapping");
-  std::set<std::string> seen;
-  for (const auto& kv : node) {
-    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-    if (!seen.insert(key).second) ctx.fail(kv.first, key, "appears twice");
-    if (!kRouteKeys.count(key) && unknown == UnknownKeys::kRefuse) {
-      ctx.fail(kv.first, key,
-               "unknown key (known: header, host, path_prefix, token_env, upstream, value)");
-    }
-  }
+  ctx.check_keys(node, kRouteKeys, unknown == UnknownKeys::kKeep);
   Route r;
   for (const char* required : {"host", "upstream", "token_env"}) {
     if (!node[required]) ctx.fail(node, required, "is required");

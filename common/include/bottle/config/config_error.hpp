@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -27,6 +28,12 @@ class YamlContext {
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
                          const std::string& problem) const;
+
+  // `map` must be a mapping whose keys appear once each and, unless
+  // `unknown_allowed`, are all in `known`: a typo in a security config must
+  // never be silently ignored.
+  void check_keys(const YAML::Node& map, const std::set<std::string>& known,
+                  bool unknown_allowed = false) const;
   const std::string& source() const { return source_; }
 
  private:
