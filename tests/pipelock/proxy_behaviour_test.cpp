@@ -145,3 +145,26 @@ TEST(PipelockProxy, AForwardProxyThatIsNotEnabledAnswers405) {
   EXPECT_EQ(
       exchange(p.port(), "CONNECT allowed.test:443 HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 405", 0), 0u);
 }
+
+// The same, through the system resolver rather than dns.host_overrides:
+// "localhost" comes from /etc/hosts, as a rebinding name would come from DNS.
+TEST(PipelockProxy, NamesFromTheSystemResolverAreCheckedTheSameWay) {
+  Upstream up;
+  const std::string base =
+      "mode: strict\napi_allowlist: [localhost]\n"
+      "fetch_proxy: {listen: '127.0.0.1:0'}\n"
+      "forward_proxy: {enabled: true, allowed_ports: [" +
+      std::to_string(up.port()) + "]}\n";
+  const std::string url = "http://localhost:" + std::to_string(up.port()) + "/index.html";
+  {
+    Pipelock p(base);
+    auto [code, out] = run({"curl", "-s", "-x", proxy(p), url});
+    EXPECT_NE(out.find("SSRF: localhost resolves to internal address"), std::string::npos) << out;
+  }
+  {
+    // Every address the name has must be exempt (it may be ::1 as well as 127.0.0.1).
+    Pipelock p(base + "ssrf: {ip_allowlist: [127.0.0.0/8, '::1/128']}\n");
+    auto [code, out] = run({"curl", "-sS", "-x", proxy(p), url});
+    EXPECT_EQ(out, "hello-upstream\n");
+  }
+}
