@@ -117,14 +117,10 @@ std::vector<std::string> parse_allowlist(const YamlContext& ctx, const YAML::Nod
   std::vector<std::string> hosts;
   std::set<std::string> seen;
   for (const auto& item : node) {
-    const std::string host = scalar(ctx, item, "allowlist");
-    if (auto problem =
-            bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
-      ctx.fail(item, "allowlist", "'" + host + "' " + *problem);
-    }
-    if (seen.insert(bottle::config::normalize_hostname(host)).second) {
-      hosts.push_back(bottle::config::normalize_hostname(host));
-    }
+    const std::string host =
+        bottle::config::checked_hostname(ctx, item, "allowlist", scalar(ctx, item, "allowlist"),
+                                         bottle::config::Wildcards::kAllowed);
+    if (seen.insert(host).second) hosts.push_back(host);
   }
   if (hosts.empty()) ctx.fail(node, "allowlist", "must name at least one host");
   return hosts;

@@ -45,12 +45,8 @@ PipelockConfigDocument PipelockConfigDocument::parse(const std::string& text,
   if (!list.IsSequence()) ctx.fail(list, "api_allowlist", "must be a list of hostnames");
   for (const auto& item : list) {
     if (!item.IsScalar()) ctx.fail(item, "api_allowlist", "must hold hostnames");
-    const std::string& host = item.Scalar();
-    if (auto problem =
-            bottle::config::hostname_problem(host, bottle::config::Wildcards::kAllowed)) {
-      ctx.fail(item, "api_allowlist", "'" + host + "' " + *problem);
-    }
-    doc.allowlist_.push_back(bottle::config::normalize_hostname(host));
+    doc.allowlist_.push_back(bottle::config::checked_hostname(
+        ctx, item, "api_allowlist", item.Scalar(), bottle::config::Wildcards::kAllowed));
   }
   return doc;
 }

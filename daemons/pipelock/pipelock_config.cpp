@@ -82,11 +82,8 @@ class Reader {
     if (!n.IsSequence()) ctx_.fail(n, key, "must be a list of hostnames");
     std::vector<std::string> out;
     for (const auto& item : n) {
-      const std::string h = str(item, key);
-      if (auto p = bottle::config::hostname_problem(h, bottle::config::Wildcards::kAllowed)) {
-        ctx_.fail(item, key, "'" + h + "' " + *p);
-      }
-      out.push_back(bottle::config::normalize_hostname(h));
+      out.push_back(bottle::config::checked_hostname(ctx_, item, key, str(item, key),
+                                                     bottle::config::Wildcards::kAllowed));
     }
     return out;
   }

@@ -61,6 +61,13 @@ std::string normalize_hostname(std::string_view host) {
   return out;
 }
 
+std::string checked_hostname(const YamlContext& ctx, const YAML::Node& at, const std::string& key,
+                             const std::string& host, Wildcards wildcards) {
+  if (auto problem = hostname_problem(host, wildcards))
+    ctx.fail(at, key, "'" + host + "' " + *problem);
+  return normalize_hostname(host);
+}
+
 std::vector<std::string> parse_host_lines(std::string_view text, const std::string& source) {
   std::vector<std::string> hosts;
   std::set<std::string> seen;

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <charconv>
 #include <set>
 
 #include "bottle/config/config_error.hpp"
@@ -41,9 +42,10 @@ void check_upstream(const YamlContext& ctx, const YAML::Node& at, const std::str
   if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
     host = authority.substr(0, colon);
     std::string_view port = authority.substr(colon + 1);
-    bool digits = !port.empty() && port.size() <= 5;
-    for (char c : port) digits = digits && std::isdigit(static_cast<unsigned char>(c));
-    if (!digits || std::stoi(std::string(port)) == 0 || std::stoi(std::string(port)) > 65535) {
+    int number = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number < 1 ||
+        number > 65535) {
       ctx.fail(at, "upstream", "'" + upstream + "' has a bad port");
     }
   }
@@ -71,11 +73,7 @@ Route parse_route(const YamlContext& ctx, const YAML::Node& node, UnknownKeys un
     if (!node[required]) ctx.fail(node, required, "is required");
   }
   const YAML::Node host = node["host"];
-  r.host = scalar(ctx, host, "host");
-  if (auto problem = hostname_problem(r.host, Wildcards::kRefused)) {
-    ctx.fail(host, "host", "'" + r.host + "' " + *problem);
-  }
-  r.host = normalize_hostname(r.host);
+  r.host = checked_hostname(ctx, host, "host", scalar(ctx, host, "host"), Wildcards::kRefused);
 
   if (const YAML::Node p = node["path_prefix"]) {
     r.path_prefix = scalar(ctx, p, "path_prefix");

@@ -8,7 +8,13 @@
 // The one definition of what a hostname in an allowlist or a route may look
 // like, shared by the host tool, pipelock and supervise so that a proposal the
 // agent makes is judged exactly as the operator's own edit would be.
+namespace YAML {
+class Node;
+}
+
 namespace bottle::config {
+
+class YamlContext;
 
 enum class Wildcards { kAllowed, kRefused };
 
@@ -20,6 +26,11 @@ std::optional<std::string> hostname_problem(std::string_view host, Wildcards wil
 
 // Lower case, without the trailing dot: the form stored in configs.
 std::string normalize_hostname(std::string_view host);
+
+// `host`, read from YAML node `at` under `key`, in normal form; when it breaks
+// the rules, a ConfigError from `ctx` naming the line, the key and the value.
+std::string checked_hostname(const YamlContext& ctx, const YAML::Node& at, const std::string& key,
+                             const std::string& host, Wildcards wildcards);
 
 // Hosts one per line: '#' starts a comment, blank lines are ignored,
 // duplicates are dropped (first one kept). A bad line throws ConfigError
