@@ -3,13 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <ostream>
 #include <stdexcept>
 
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
+#include "bottle/utc_time.hpp"
 #include "bottle_metadata.hpp"
 #include "bottle_paths.hpp"
 #include "bottle_teardown.hpp"
@@ -37,15 +37,6 @@ class Interrupted : public std::runtime_error {
 
 void check_interrupt(const StartOptions& o) {
   if (o.interrupted && *o.interrupted) throw Interrupted();
-}
-
-std::string utc_now() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 void make_dir(const fs::path& dir, fs::perms perms) {
@@ -119,13 +110,12 @@ void render_state(const BottleSpec& b, const BottlePaths& paths, const std::stri
   write_file_atomically(paths.supervise_dir() / "supervise.yaml", render_supervise_config(b), 0644);
   write_file_atomically(paths.agent_dir() / "gitconfig", render_agent_gitconfig(b), 0644);
   // The agent trusts the CAs, and never sees their keys.
-  write_file_atomically(paths.agent_dir() / "pipelock-ca.pem",
-                        bottle::config::read_file(paths.pipelock_dir() / "ca.pem"), 0644);
+  const std::string pipelock_ca = bottle::config::read_file(paths.pipelock_dir() / "ca.pem");
+  write_file_atomically(paths.agent_dir() / "pipelock-ca.pem", pipelock_ca, 0644);
   write_file_atomically(paths.agent_dir() / "egress-ca.pem",
                         bottle::config::read_file(paths.egress_dir() / "ca.pem"), 0644);
   // egress's upstream TLS goes through pipelock, whose interception will use this CA.
-  write_file_atomically(paths.egress_dir() / "pipelock-ca.pem",
-                        bottle::config::read_file(paths.pipelock_dir() / "ca.pem"), 0644);
+  write_file_atomically(paths.egress_dir() / "pipelock-ca.pem", pipelock_ca, 0644);
   write_file_atomically(paths.compose_file(), render_compose_file(b, paths), 0600);
 }
 
@@ -161,7 +151,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   meta.egress_network = paths.egress_network();
   meta.token_variables = b.token_variables();
   meta.agent_command = b.agent.command;
-  meta.started_at = utc_now();
+  meta.started_at = bottle::utc_timestamp();
   meta.state = "starting";
 
   UndoStack undo(err);

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -13,6 +12,7 @@
 #include "apply_lock.hpp"
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/unique_fd.hpp"
+#include "bottle/utc_time.hpp"
 
 namespace host_tools {
 
@@ -28,15 +28,6 @@ std::vector<std::string> missing_from(const std::vector<std::string>& a,
   return out;
 }
 
-std::string utc_now() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char buf[32];
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string operator_name() {
   for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
     if (const char* v = std::getenv(var); v && *v) return v;
@@ -47,9 +38,12 @@ std::string operator_name() {
 // One JSON line per applied change; O_APPEND keeps concurrent lines whole.
 void audit(const BottlePaths& paths, const LiveConfig& config,
            const std::vector<std::string>& added, const std::vector<std::string>& removed) {
-  nlohmann::json line = {{"time", utc_now()},      {"operator", operator_name()},
-                         {"bottle", paths.slug()}, {"change", config.what},
-                         {"added", added},         {"removed", removed}};
+  nlohmann::json line = {{"time", bottle::utc_timestamp()},
+                         {"operator", operator_name()},
+                         {"bottle", paths.slug()},
+                         {"change", config.what},
+                         {"added", added},
+                         {"removed", removed}};
   const std::string text = line.dump() + "\n";
   bottle::UniqueFd fd(
       ::open(paths.audit_log().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
