@@ -58,7 +58,6 @@ inline constexpr const char* kSuperviseDir = "/etc/bottle/supervise";
 inline constexpr const char* kProposalsDir = "/var/lib/bottle/proposals";
 inline constexpr const char* kAgentDir = "/etc/bottle/agent";
 inline constexpr int kPipelockPort = 8888;
-inline constexpr int kEgressPort = 8080;
 inline constexpr int kGitGatePort = 9418;
 inline constexpr int kSupervisePort = 8765;
 }  // namespace in_bundle

@@ -25,10 +25,9 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-YAML::Node hardening(YAML::Node service) {
+void harden(YAML::Node service) {
   service["security_opt"].push_back("no-new-privileges:true");
   service["cap_drop"].push_back("ALL");
-  return service;
 }
 
 YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths) {
@@ -72,7 +71,7 @@ YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths) 
   s["healthcheck"]["start_period"] = "2s";
   // The supervisor's shutdown is bounded well inside Docker's grace period.
   s["stop_grace_period"] = "10s";
-  hardening(s);
+  harden(s);
   // What the supervisor needs to run daemons as the unprivileged user and
   // to stop them: switching uid/gid and signalling processes of another user.
   for (const char* cap : {"SETUID", "SETGID", "KILL"}) s["cap_add"].push_back(cap);
@@ -113,7 +112,7 @@ YAML::Node agent_service(const BottleSpec& bottle, const BottlePaths& paths) {
   a["volumes"].push_back(literal(paths.agent_dir().string()) + ":" + in_bundle::kAgentDir + ":ro");
   a["networks"].push_back(paths.internal_network());
   a["depends_on"]["sidecars"]["condition"] = "service_healthy";
-  hardening(a);
+  harden(a);
   return a;
 }
 

@@ -63,9 +63,9 @@ LiveConfig egress_routes(const BottlePaths& paths) {
   return {"egress routes", paths.routes_config(), "HUP", "egress reloads its routes in place"};
 }
 
-ApplyOutcome apply_config_change(const BottlePaths& paths, const LiveConfig& config,
-                                 const std::function<ConfigEdit(const std::string&)>& edit,
-                                 const DockerCli& docker, std::ostream& out) {
+void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
+                         const std::function<ConfigEdit(const std::string&)>& edit,
+                         const DockerCli& docker, std::ostream& out) {
   ApplyLock lock(paths.apply_lock(), out);
   const std::string container = paths.sidecars_container();
   if (!docker.container_running(container)) {
@@ -78,7 +78,7 @@ ApplyOutcome apply_config_change(const BottlePaths& paths, const LiveConfig& con
   const auto removed = missing_from(change.before, change.after);
   if (change.new_text == live || (added.empty() && removed.empty())) {
     out << "bottle " << paths.slug() << ": " << config.what << " unchanged\n";
-    return ApplyOutcome::kUnchanged;
+    return;
   }
   bottle::config::write_file_atomically(config.file, change.new_text);
   try {
@@ -95,7 +95,6 @@ ApplyOutcome apply_config_change(const BottlePaths& paths, const LiveConfig& con
   for (const auto& a : added) out << "  + " << a << "\n";
   out << "sent SIG" << config.signal << " to " << container << ": " << config.effect << "\n";
   audit(paths, config, added, removed);
-  return ApplyOutcome::kApplied;
 }
 
 }  // namespace host_tools

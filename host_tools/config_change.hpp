@@ -37,15 +37,13 @@ struct LiveConfig {
 LiveConfig pipelock_allowlist(const BottlePaths& paths);
 LiveConfig egress_routes(const BottlePaths& paths);
 
-enum class ApplyOutcome { kApplied, kUnchanged };
-
 // The config change protocol of DESIGN.md: take the bottle's apply lock, make
 // sure the bundle runs, read the live file and let `edit` change it (a
 // ConfigError from `edit` stops here), write the result atomically, signal the
 // bundle, print the difference, record it in the audit log. When the signal
 // fails the previous file is put back, so the file always says what runs.
-ApplyOutcome apply_config_change(const BottlePaths& paths, const LiveConfig& config,
-                                 const std::function<ConfigEdit(const std::string&)>& edit,
-                                 const DockerCli& docker, std::ostream& out);
+void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
+                         const std::function<ConfigEdit(const std::string&)>& edit,
+                         const DockerCli& docker, std::ostream& out);
 
 }  // namespace host_tools

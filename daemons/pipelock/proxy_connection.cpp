@@ -79,19 +79,15 @@ void ProxyConnection::on_client_data(std::string_view data) {
   head_.append(data);
   boost::beast::error_code ec;
   const std::size_t used = parser_->put(boost::asio::buffer(head_.data(), head_.size()), ec);
-  if (ec == http::error::need_more) {
-    // Beast takes the head in one piece; the header limit bounds what we keep.
-    if (head_.size() > static_cast<std::size_t>(server_.config().max_header_bytes)) {
-      refuse(431, "request header larger than " +
-                      std::to_string(server_.config().max_header_bytes) + " bytes");
-    }
+  // Beast takes the head in one piece, so the bytes kept while it is
+  // incomplete are bounded by the header limit too.
+  const int limit = server_.config().max_header_bytes;
+  if (ec == http::error::header_limit ||
+      (ec == http::error::need_more && head_.size() > static_cast<std::size_t>(limit))) {
+    refuse(431, "request header larger than " + std::to_string(limit) + " bytes");
     return;
   }
-  if (ec == http::error::header_limit) {
-    refuse(431, "request header larger than " + std::to_string(server_.config().max_header_bytes) +
-                    " bytes");
-    return;
-  }
+  if (ec == http::error::need_more) return;
   if (ec && ec != http::error::need_buffer) {
     refuse(400, "malformed request: " + ec.message());
     return;
