@@ -151,12 +151,7 @@ class Reader {
 
 PipelockConfig parse_pipelock_config(const std::string& text, const std::string& source) {
   const YamlContext ctx(source);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  const YAML::Node root = bottle::config::load_yaml(text, source);
   PipelockConfig cfg;
   if (!root.IsMap()) ctx.fail(root, "", "pipelock.yaml must be a mapping");
   Reader r(ctx, cfg);

@@ -21,75 +21,11 @@ namespace pipelock_test {
 
 std::string pipelock_bin() { return PIPELOCK_BIN; }
 
-Process::Process(const std::vector<std::string>& argv) {
-  int out[2];
-  int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe");
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    ::execvp(cargv[0], cargv.data());
-    _exit(127);
-  }
-  ::close(out[1]);
-  ::close(err[1]);
-  out_.fd = out[0];
-  err_.fd = err[0];
-}
-
-Process::~Process() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  ::close(out_.fd);
-  ::close(err_.fd);
-}
-
-std::optional<std::string> Process::line(Stream& s, std::chrono::milliseconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (size_t nl = s.buffer.find('\n'); nl != std::string::npos) {
-      std::string line = s.buffer.substr(0, nl);
-      s.buffer.erase(0, nl + 1);
-      return line;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd p{s.fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    char buf[4096];
-    ssize_t n = ::read(s.fd, buf, sizeof buf);
-    if (n <= 0) return std::nullopt;
-    s.buffer.append(buf, static_cast<size_t>(n));
-  }
-}
-
-std::optional<std::string> Process::stdout_line(std::chrono::milliseconds d) {
-  return line(out_, d);
-}
-std::optional<std::string> Process::stderr_line(std::chrono::milliseconds d) {
-  return line(err_, d);
-}
-
 namespace {
 
-fs::path scratch(const std::string& stem) {
-  std::string pattern = (fs::temp_directory_path() / (stem + "-XXXXXX")).string();
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp");
-  return pattern;
-}
+using bottle_test::must;
 
-void must(const std::vector<std::string>& argv) {
-  auto [code, output] = run(argv);
-  if (code != 0) throw std::runtime_error(host_tools::printable(argv) + " failed: " + output);
-}
+fs::path scratch(const std::string& stem) { return bottle_test::scratch_dir(stem); }
 
 }  // namespace
 
@@ -137,38 +73,6 @@ Pipelock::Pipelock(const std::string& yaml) : dir_(scratch("pipelock")) {
 Pipelock::~Pipelock() {
   process_.reset();
   fs::remove_all(dir_);
-}
-
-std::string exchange(int port, const std::string& request, std::chrono::milliseconds deadline) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    if (!request.empty()) {
-      [[maybe_unused]] ssize_t sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    }
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          until - std::chrono::steady_clock::now());
-      pollfd p{fd, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[4096];
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) break;
-      reply.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return reply;
-}
-
-std::pair<int, std::string> run(const std::vector<std::string>& argv) {
-  auto r = host_tools::run_captured(argv, {{"NO_PROXY", ""}, {"no_proxy", ""}});
-  return {r.exit_code, r.out + r.err};
 }
 
 }  // namespace pipelock_test

@@ -8,34 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "process_harness.hpp"
+
 namespace pipelock_test {
 
 using namespace std::chrono_literals;
 
-// A child process with its stdout and stderr on pipes, read line by line as
-// the lines come (poll, never sleep). Killed and reaped on destruction.
-class Process {
- public:
-  explicit Process(const std::vector<std::string>& argv);
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  // The next line on stdout (or stderr), or nothing by the deadline or at EOF.
-  std::optional<std::string> stdout_line(std::chrono::milliseconds deadline = 10s);
-  std::optional<std::string> stderr_line(std::chrono::milliseconds deadline = 10s);
-  pid_t pid() const { return pid_; }
-
- private:
-  struct Stream {
-    int fd = -1;
-    std::string buffer;
-  };
-  std::optional<std::string> line(Stream& s, std::chrono::milliseconds deadline);
-  pid_t pid_ = -1;
-  Stream out_;
-  Stream err_;
-};
+using bottle_test::exchange;
+using bottle_test::Process;
+using bottle_test::run;
 
 // A scratch folder with a small site and a bare git repository, served over
 // plain HTTP by Python's http.server on a loopback port (git's dumb protocol
@@ -70,14 +51,6 @@ class Pipelock {
   std::unique_ptr<Process> process_;
   int port_ = 0;
 };
-
-// Sends `request` to 127.0.0.1:port and returns everything read until the
-// peer closes or the deadline passes.
-std::string exchange(int port, const std::string& request,
-                     std::chrono::milliseconds deadline = 10s);
-
-// Runs a command (curl, git) and returns exit code and stdout+stderr.
-std::pair<int, std::string> run(const std::vector<std::string>& argv);
 
 std::string pipelock_bin();
 

@@ -34,4 +34,12 @@ void YamlContext::check_keys(const YAML::Node& map, const std::set<std::string>&
   }
 }
 
+YAML::Node load_yaml(const std::string& text, const std::string& source) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
 }  // namespace bottle::config

@@ -41,4 +41,7 @@ class YamlContext {
   std::string scope_;
 };
 
+// Parses YAML text; a syntax error becomes a ConfigError naming `source:line`.
+YAML::Node load_yaml(const std::string& text, const std::string& source);
+
 }  // namespace bottle::config
