@@ -1,0 +1,32 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace egress {
+
+// What the agent asked for. The agent addresses egress as
+// http://egress:8080/<host>/<path>?<query>: the first path segment names the
+// service, the rest is the path on it.
+struct AgentTarget {
+  std::string host;   // normal form (lower case)
+  std::string path;   // starts with '/'
+  std::string query;  // without the '?'; may be empty
+};
+
+// Splits an origin-form request target. Nothing when it is not of that form,
+// with `problem` saying why. Paths with "." or ".." segments (also when
+// percent-encoded, or written with '\') are refused: an upstream that
+// normalises them could be walked out of the route's path prefix with the
+// route's token attached.
+std::optional<AgentTarget> parse_agent_target(std::string_view target, std::string* problem);
+
+// The path and the query with every value replaced by "…": what the request
+// log may show (query values can be secrets).
+std::string loggable_path(const AgentTarget& t);
+
+// Percent-decodes `s`; malformed escapes are kept as they are.
+std::string percent_decoded(std::string_view s);
+
+}  // namespace egress

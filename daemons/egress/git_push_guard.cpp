@@ -1,0 +1,44 @@
+#include "git_push_guard.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace egress {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+bool is_git_push(const AgentTarget& target) {
+  std::string path = lower(percent_decoded(target.path));
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path.ends_with("/git-receive-pack")) return true;
+  // Any request naming the receive-pack service, whatever the path: a
+  // server may answer the advertisement under another spelling of /info/refs.
+  const std::string query = lower(percent_decoded(target.query));
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = query.find('&', start);
+    std::string_view pair = std::string_view(query).substr(
+        start, end == std::string::npos ? std::string::npos : end - start);
+    while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);
+    if (pair == "service=git-receive-pack") return true;
+    if (end == std::string::npos) return false;
+    start = end + 1;
+  }
+}
+
+std::string git_push_refusal_body() {
+  return "egress refuses git push: pushes leave the bottle only through git-gate,\n"
+         "which scans them for secrets first. Push to the git-gate remote instead\n"
+         "(the bottle's gitconfig points pushes at git://git-gate:9418/<name>;\n"
+         "`git remote -v` shows it).\n";
+}
+
+}  // namespace egress

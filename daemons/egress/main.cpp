@@ -1,0 +1,134 @@
+// egress: the agent calls services through it and never holds their tokens.
+// It reads routes.yaml at start and again on SIGHUP (keeping the old routes
+// when the new file is bad), and finishes requests in flight on SIGTERM.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "bottle/config/config_error.hpp"
+#include "bottle/uv/loop.hpp"
+#include "bottle/uv/signal.hpp"
+#include "egress_server.hpp"
+#include "live_routes.hpp"
+#include "proxy_settings.hpp"
+#include "request_log.hpp"
+#include "tls_context.hpp"
+#include "token_store.hpp"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  CLI::App app{"egress: the credential-injecting proxy of a bottle"};
+  std::string routes_path = "/etc/bottle/egress/routes.yaml";
+  std::string listen = "0.0.0.0:8080";
+  std::vector<std::string> ca_files;
+  bool check_only = false;
+  egress::EgressSettings settings;
+  app.add_option("--routes", routes_path, "routes.yaml")->capture_default_str();
+  app.add_option("--listen", listen, "address:port to listen on")->capture_default_str();
+  app.add_option("--ca-file", ca_files,
+                 "a PEM file of CA certificates to trust besides the system's (repeatable)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--header-timeout", settings.header_timeout_seconds,
+                 "seconds for a request head to arrive")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--connect-timeout", settings.connect_timeout_seconds,
+                 "seconds to reach an upstream (through the proxy, TLS included)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--idle-timeout", settings.idle_timeout_seconds,
+                 "seconds without a byte either way before a request is cut")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-connections", settings.max_connections, "agent connections at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--check", check_only, "check routes.yaml (and the tokens it needs) and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  // Another process of the same user must not read the tokens out of
+  // /proc/<pid>/environ or memory: a non-dumpable process's /proc files
+  // belong to root.
+  ::prctl(PR_SET_DUMPABLE, 0);
+
+  auto log = spdlog::stderr_logger_st("egress");
+  log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
+
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    log->error("--listen '{}': expected address:port", listen);
+    return 2;
+  }
+  settings.listen_host = listen.substr(0, colon);
+  try {
+    settings.listen_port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    log->error("--listen '{}': bad port", listen);
+    return 2;
+  }
+
+  const egress::TokenStore tokens = egress::TokenStore::from_environment(environ);
+  std::unique_ptr<egress::LiveRoutes> routes;
+  egress::ProxySettings proxies;
+  std::unique_ptr<egress::TlsContext> tls;
+  try {
+    routes = std::make_unique<egress::LiveRoutes>(routes_path, tokens);
+    proxies = egress::ProxySettings::from_environment();
+    tls = std::make_unique<egress::TlsContext>(ca_files);
+  } catch (const std::exception& e) {
+    log->error("{}", e.what());
+    return 2;
+  }
+  if (check_only) {
+    std::cout << routes_path << ": ok, " << routes->current()->routes().size() << " routes\n";
+    return 0;
+  }
+  // An agent that vanishes mid-write must not kill egress.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    bottle::uv::Loop loop;
+    {
+      egress::RequestLog requests(loop, 1);
+      egress::EgressServer server(loop, {settings, *routes, tokens, *tls, proxies, requests});
+      log->info("listening on {}:{} ({} routes; upstreams {})", settings.listen_host,
+                server.port(), routes->current()->routes().size(), proxies.describe());
+      bool stopping = false;
+      auto stop = [&](const char* why) {
+        if (stopping) {
+          log->info("{} again: closing the requests still in flight", why);
+          server.stop();
+          loop.stop();
+          return;
+        }
+        stopping = true;
+        const std::size_t open = server.stop_accepting();
+        log->info("{}: listener closed; {} requests in flight finish first", why, open);
+        server.when_idle([&] {
+          server.stop();
+          loop.stop();
+        });
+      };
+      bottle::uv::Signal hangup(loop, SIGHUP, [&] {
+        const auto outcome = routes->reload();
+        if (outcome.applied) {
+          log->info("SIGHUP: {}", outcome.message);
+        } else {
+          log->error("SIGHUP: {}", outcome.message);
+        }
+      });
+      bottle::uv::Signal term(loop, SIGTERM, [&] { stop("SIGTERM"); });
+      bottle::uv::Signal interrupt(loop, SIGINT, [&] { stop("SIGINT"); });
+      loop.run();
+    }
+  } catch (const std::exception& e) {
+    log->error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

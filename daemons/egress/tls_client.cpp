@@ -1,0 +1,116 @@
+#include "tls_client.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <stdexcept>
+
+namespace egress {
+
+namespace {
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+TlsClient::TlsClient(const TlsContext& ctx, const std::string& host)
+    : ssl_(SSL_new(ctx.get())), host_(host) {
+  if (!ssl_) throw std::runtime_error("TLS: " + openssl_error("cannot create a session"));
+  network_in_ = BIO_new(BIO_s_mem());
+  network_out_ = BIO_new(BIO_s_mem());
+  if (!network_in_ || !network_out_) {
+    BIO_free(network_in_);
+    BIO_free(network_out_);
+    throw std::runtime_error("TLS: out of memory");
+  }
+  SSL_set_bio(ssl_.get(), network_in_, network_out_);
+  SSL_set_connect_state(ssl_.get());
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
+  if (is_ip_literal(host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl_.get(), host.c_str());
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+  }
+  static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_set_alpn_protos(ssl_.get(), kAlpn, sizeof kAlpn);
+}
+
+void TlsClient::start() {
+  ERR_clear_error();
+  SSL_do_handshake(ssl_.get());
+}
+
+std::optional<std::string> TlsClient::failure(int rc) {
+  const int err = SSL_get_error(ssl_.get(), rc);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return std::nullopt;
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    peer_closed_ = true;
+    return std::nullopt;
+  }
+  const long verify = SSL_get_verify_result(ssl_.get());
+  if (!established_ && verify != X509_V_OK) {
+    ERR_clear_error();
+    return "certificate of " + host_ + " not trusted: " + X509_verify_cert_error_string(verify);
+  }
+  return "TLS with " + host_ + ": " + openssl_error("the session failed");
+}
+
+std::optional<std::string> TlsClient::receive(std::string_view ciphertext, std::string& plaintext) {
+  ERR_clear_error();
+  if (!ciphertext.empty() &&
+      BIO_write(network_in_, ciphertext.data(), static_cast<int>(ciphertext.size())) !=
+          static_cast<int>(ciphertext.size())) {
+    return "TLS: out of memory";
+  }
+  if (!established_) {
+    const int rc = SSL_do_handshake(ssl_.get());
+    if (rc != 1) return failure(rc);
+    established_ = true;
+    if (!pending_.empty()) {
+      send(pending_);
+      pending_.clear();
+    }
+  }
+  char buf[16384];
+  for (;;) {
+    const int n = SSL_read(ssl_.get(), buf, sizeof buf);
+    if (n > 0) {
+      plaintext.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    return failure(n);
+  }
+}
+
+void TlsClient::send(std::string_view plaintext) {
+  if (!established_) {
+    pending_.append(plaintext);
+    return;
+  }
+  ERR_clear_error();
+  // A memory BIO takes everything, so one SSL_write per call writes it all.
+  while (!plaintext.empty()) {
+    const int n = SSL_write(ssl_.get(), plaintext.data(), static_cast<int>(plaintext.size()));
+    if (n <= 0) break;
+    plaintext.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+std::string TlsClient::take_output() {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const int n = BIO_read(network_out_, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace egress

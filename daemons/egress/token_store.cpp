@@ -1,0 +1,26 @@
+#include "token_store.hpp"
+
+#include "bottle/config/route.hpp"
+
+namespace egress {
+
+TokenStore TokenStore::from_environment(char** envp) {
+  const std::string prefix = bottle::config::token_variable_in_bundle("");
+  std::map<std::string, std::string> by_name;
+  for (char** e = envp; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const std::size_t eq = entry.find('=');
+    if (eq == std::string_view::npos || !entry.starts_with(prefix)) continue;
+    by_name.emplace(std::string(entry.substr(prefix.size(), eq - prefix.size())),
+                    std::string(entry.substr(eq + 1)));
+  }
+  return TokenStore(std::move(by_name));
+}
+
+std::optional<std::string_view> TokenStore::find(const std::string& token_env) const {
+  auto it = by_name_.find(token_env);
+  if (it == by_name_.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace egress
