@@ -117,14 +117,14 @@ std::string pipelock_allowing(const std::string& host, int port) {
          std::to_string(port) + "]}\nssrf: {ip_allowlist: [127.0.0.0/8]}\n";
 }
 
-World::World() {
-  egress = std::make_unique<Egress>(
-      routes_yaml(),
-      std::vector<std::string>{std::string("BOTTLE_TOKEN_SVC_TOKEN=") + kSvcToken,
-                               std::string("BOTTLE_TOKEN_GIT_TOKEN=") + kGitToken,
-                               "HTTPS_PROXY=http://127.0.0.1:" + std::to_string(pipelock.port()),
-                               "NO_PROXY="},
-      std::vector<std::string>{"--ca-file", ca.ca_cert().string()});
+World::World(const std::vector<std::string>& extra_env) {
+  std::vector<std::string> env = {std::string("BOTTLE_TOKEN_SVC_TOKEN=") + kSvcToken,
+                                  std::string("BOTTLE_TOKEN_GIT_TOKEN=") + kGitToken,
+                                  "HTTPS_PROXY=http://127.0.0.1:" + std::to_string(pipelock.port()),
+                                  "NO_PROXY="};
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  egress = std::make_unique<Egress>(routes_yaml(), env,
+                                    std::vector<std::string>{"--ca-file", ca.ca_cert().string()});
 }
 
 std::string World::route(const std::string& host, const std::string& upstream_path) const {

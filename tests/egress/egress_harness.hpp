@@ -86,7 +86,8 @@ struct World {
   static constexpr const char* kSvcToken = "svc-9f8e7d6c5b4a-secret";
   static constexpr const char* kGitToken = "git-1a2b3c4d5e6f-secret";
 
-  World();
+  // `extra_env` is added to egress's environment.
+  explicit World(const std::vector<std::string>& extra_env = {});
   std::string routes_yaml() const;
   // A route for `host` to the upstream, as a routes.yaml list item.
   std::string route(const std::string& host, const std::string& upstream_path = "") const;

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""egress benchmark: requests per second, added latency and download
+throughput for the same HTTPS upstream (nginx, on loopback) called three
+ways in one run: directly over HTTPS, through egress, and through mitmproxy
+in reverse-proxy mode with a small addon doing the same header injection.
+egress and mitmproxy both verify the upstream's certificate against the
+same test CA, and both dial the upstream directly (no CONNECT proxy), so the
+comparison is proxy against proxy. Run through bench/run-egress-bench."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+EGRESS = os.environ["EGRESS"]
+DURATION = "5s"
+CONCURRENCY = 16
+BIG_MIB = 256
+TOKEN = "bench-token-0123456789"
+
+ADDON = f'''
+from mitmproxy import http
+def request(flow: http.HTTPFlow) -> None:
+    flow.request.headers["Authorization"] = "Bearer {TOKEN}"
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_accepting(port, deadline=30.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.01)
+    sys.exit(f"nothing accepting on {port}")
+
+
+def must(argv, **kw):
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+
+
+def make_certs(tmp):
+    for key in ("ca.key", "leaf.key"):
+        must(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+              "-out", f"{tmp}/{key}"])
+    must(["openssl", "req", "-x509", "-new", "-key", f"{tmp}/ca.key", "-out", f"{tmp}/ca.pem",
+          "-days", "2", "-subj", "/CN=bench CA"])
+    must(["openssl", "req", "-new", "-key", f"{tmp}/leaf.key", "-out", f"{tmp}/leaf.csr",
+          "-subj", "/CN=localhost"])
+    with open(f"{tmp}/ext.cnf", "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    must(["openssl", "x509", "-req", "-in", f"{tmp}/leaf.csr", "-CA", f"{tmp}/ca.pem",
+          "-CAkey", f"{tmp}/ca.key", "-CAcreateserial", "-out", f"{tmp}/leaf.pem", "-days", "2",
+          "-extfile", f"{tmp}/ext.cnf"])
+
+
+def start_nginx(tmp, port):
+    # nginx's worker runs as an unprivileged user: it must be able to read the files.
+    os.chmod(tmp, 0o755)
+    os.makedirs(f"{tmp}/www")
+    with open(f"{tmp}/www/small", "w") as f:
+        f.write("ok\n")
+    with open(f"{tmp}/www/big", "wb") as f:
+        f.truncate(BIG_MIB << 20)
+    with open(f"{tmp}/nginx.conf", "w") as f:
+        f.write(f"""
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {tmp}/leaf.pem;
+    ssl_certificate_key {tmp}/leaf.key;
+    location / {{ root {tmp}/www; }}
+  }}
+}}
+""")
+    p = subprocess.Popen(["nginx", "-p", tmp, "-c", f"{tmp}/nginx.conf"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_accepting(port)
+    return p
+
+
+def wrk(url, connections):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{DURATION}", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p50.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors or "Socket errors" in out:
+        sys.exit(f"wrk saw errors on {url}:\n{out}")
+    return rps, float(p50.group(1)) * scale
+
+
+def download_mib_s(url):
+    out = subprocess.run(["curl", "-s", "--cacert", CA, "-o", "/dev/null", "-w",
+                          "%{speed_download} %{size_download}", url],
+                         capture_output=True, text=True, check=True).stdout.split()
+    if int(out[1]) != BIG_MIB << 20:
+        sys.exit(f"short download from {url}: {out[1]} bytes")
+    return float(out[0]) / (1 << 20)
+
+
+def main():
+    global CA
+    tmp = tempfile.mkdtemp(prefix="egress-bench-")
+    make_certs(tmp)
+    CA = f"{tmp}/ca.pem"
+    up, eg, mp = free_port(), free_port(), free_port()
+    procs = [start_nginx(tmp, up)]
+    try:
+        with open(f"{tmp}/routes.yaml", "w") as f:
+            f.write(f'routes:\n  - {{host: bench.test, upstream: "https://localhost:{up}", '
+                    f'token_env: BENCH}}\n')
+        env = dict(os.environ, BOTTLE_TOKEN_BENCH=TOKEN)
+        for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+            env.pop(name, None)
+        procs.append(subprocess.Popen(
+            [EGRESS, "--routes", f"{tmp}/routes.yaml", "--listen", f"127.0.0.1:{eg}",
+             "--ca-file", CA], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with open(f"{tmp}/addon.py", "w") as f:
+            f.write(ADDON)
+        procs.append(subprocess.Popen(
+            ["mitmdump", "-q", "--mode", f"reverse:https://localhost:{up}", "--listen-host",
+             "127.0.0.1", "-p", str(mp), "-s", f"{tmp}/addon.py", "--set",
+             f"ssl_verify_upstream_trusted_ca={CA}", "--set", f"confdir={tmp}/mitm",
+             # Without it mitmproxy holds each body whole in memory before passing it on.
+             "--set", "stream_large_bodies=1m"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_accepting(eg)
+        wait_accepting(mp)
+        ways = [("direct (HTTPS)", f"https://localhost:{up}/"),
+                ("egress", f"http://127.0.0.1:{eg}/bench.test/"),
+                ("mitmproxy (reverse, addon)", f"http://127.0.0.1:{mp}/")]
+        # wrk does not verify certificates; curl (the download) does.
+        rows = []
+        for name, base in ways:
+            rps, _ = wrk(base + "small", CONCURRENCY)
+            _, p50 = wrk(base + "small", 1)
+            rows.append((name, rps, p50, download_mib_s(base + "big")))
+        direct_p50 = rows[0][2]
+        print(f"egress benchmark: nginx upstream over TLS on loopback, wrk -t1 for {DURATION}, "
+              f"{os.cpu_count()} cores")
+        print(f"{'':28} {'req/s (c=' + str(CONCURRENCY) + ')':>14} {'p50 latency (c=1)':>18} "
+              f"{'added to direct':>16} {f'{BIG_MIB} MiB download':>18}")
+        for name, rps, p50, mib in rows:
+            added = "" if name.startswith("direct") else f"+{p50 - direct_p50:.3f} ms"
+            print(f"{name:28} {rps:14.0f} {p50:15.3f} ms {added:>16} {mib:13.0f} MiB/s")
+        eg_row, mp_row = rows[1], rows[2]
+        print(f"egress / mitmproxy: {eg_row[1] / mp_row[1]:.1f}x the requests per second, "
+              f"{mp_row[2] / eg_row[2]:.1f}x lower p50 latency, "
+              f"{eg_row[3] / mp_row[3]:.1f}x the download rate")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
