@@ -4,9 +4,8 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
+#include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
 #include "live_routes.hpp"
@@ -32,8 +31,7 @@ struct EgressSettings {
 };
 
 // Accepts agent connections and runs one EgressConnection for each, within
-// the connection cap. Connections that end are destroyed on the next loop
-// turn, never inside their own callbacks.
+// the connection cap.
 class EgressServer {
  public:
   struct Parts {
@@ -74,11 +72,7 @@ class EgressServer {
 
   bottle::uv::Loop& loop_;
   Parts parts_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<EgressConnection>> connections_;
-  std::vector<std::unique_ptr<EgressConnection>> ended_;
-  bottle::uv::OwnedHandle<uv_idle_t> reaper_;
-  std::uint64_t next_id_ = 1;
-  std::function<void()> on_idle_;
+  bottle::uv::ConnectionSet<EgressConnection> connections_;
   bottle::uv::TcpListener listener_;
 };
 

@@ -51,6 +51,14 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check_only, "check routes.yaml (and the tokens it needs) and exit");
   CLI11_PARSE(app, argc, argv);
 
+  // A SIGHUP that comes between reading routes.yaml and installing the
+  // handler must neither kill egress (the default action) nor be lost: it
+  // waits, blocked, and is delivered once the handler is in place.
+  sigset_t hangup_set;
+  sigemptyset(&hangup_set);
+  sigaddset(&hangup_set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hangup_set, nullptr);
+
   // Another process of the same user must not read the tokens out of
   // /proc/<pid>/environ or memory: a non-dumpable process's /proc files
   // belong to root.
@@ -96,8 +104,6 @@ int main(int argc, char** argv) {
     {
       egress::RequestLog requests(loop, 1);
       egress::EgressServer server(loop, {settings, *routes, tokens, *tls, proxies, requests});
-      log->info("listening on {}:{} ({} routes; upstreams {})", settings.listen_host,
-                server.port(), routes->current()->routes().size(), proxies.describe());
       bool stopping = false;
       auto stop = [&](const char* why) {
         if (stopping) {
@@ -124,6 +130,9 @@ int main(int argc, char** argv) {
       });
       bottle::uv::Signal term(loop, SIGTERM, [&] { stop("SIGTERM"); });
       bottle::uv::Signal interrupt(loop, SIGINT, [&] { stop("SIGINT"); });
+      sigprocmask(SIG_UNBLOCK, &hangup_set, nullptr);
+      log->info("listening on {}:{} ({} routes; upstreams {})", settings.listen_host,
+                server.port(), routes->current()->routes().size(), proxies.describe());
       loop.run();
     }
   } catch (const std::exception& e) {

@@ -3,9 +3,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <unordered_map>
-#include <vector>
 
+#include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
 #include "decision_log.hpp"
@@ -17,8 +16,7 @@ namespace pipelock {
 class ProxyConnection;
 
 // Accepts agent connections and runs one ProxyConnection for each, within
-// the connection cap. Connections that end are destroyed on the next loop
-// turn, never inside their own callbacks.
+// the connection cap.
 class ProxyServer {
  public:
   ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log);
@@ -49,11 +47,7 @@ class ProxyServer {
   const PipelockConfig& cfg_;
   RequestPolicy policy_;
   DecisionLog& log_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<ProxyConnection>> connections_;
-  std::vector<std::unique_ptr<ProxyConnection>> ended_;
-  bottle::uv::OwnedHandle<uv_idle_t> reaper_;
-  std::uint64_t next_id_ = 1;
-  std::function<void()> on_idle_;
+  bottle::uv::ConnectionSet<ProxyConnection> connections_;
   bottle::uv::TcpListener listener_;
 };
 
