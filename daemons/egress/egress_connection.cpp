@@ -18,6 +18,9 @@ namespace {
 
 // Past this many bytes queued towards one side, stop reading the other.
 constexpr std::size_t kHighWater = 256 * 1024;
+// An upstream channel left idle longer than this is not reused: servers close
+// idle connections after a while, and a request sent just as they do fails.
+constexpr auto kReuseWithin = std::chrono::seconds(4);
 
 std::string chunk(std::string_view data) {
   char size[32];
@@ -46,6 +49,7 @@ EgressConnection::EgressConnection(EgressServer& server, std::uint64_t id,
       connect_timer_(server.loop()),
       idle_timer_(server.loop()),
       next_timer_(server.loop()),
+      retry_timer_(server.loop()),
       peer_(client_->peer()) {}
 
 EgressConnection::~EgressConnection() {
@@ -67,7 +71,7 @@ void EgressConnection::reject(const std::string& why) {
 }
 
 void EgressConnection::begin_request() {
-  upstream_.reset();
+  if (!upstream_reusable_) upstream_.reset();
   upstream_in_.clear();
   response_.reset();
   request_ = std::make_unique<RequestParser>();
@@ -77,6 +81,8 @@ void EgressConnection::begin_request() {
   target_.reset();
   in_exchange_ = false;
   head_only_ = expect_continue_ = upstream_ready_ = request_done_ = false;
+  reused_ = retried_ = false;
+  route_.reset();
   response_started_ = exchange_over_ = keep_alive_ = false;
   record_ = {};
   record_.client = peer_;
@@ -207,16 +213,37 @@ void EgressConnection::on_request_head() {
   } else {
     request_framing_ = {Framing::kNone, 0};
   }
-  open_upstream(*route, *token);
+  route_ = *route;
+  open_upstream();
 }
 
-void EgressConnection::open_upstream(const bottle::config::Route& route, std::string_view token) {
-  const UpstreamUrl url = UpstreamUrl::parse(route.upstream);
-  upstream_head_ =
-      upstream_request_head(request_->get().base(), *target_, route, token, url, request_framing_);
+void EgressConnection::open_upstream() {
+  const auto token = server_.tokens().find(route_->token_env);
+  const UpstreamUrl url = UpstreamUrl::parse(route_->upstream);
+  upstream_head_ = upstream_request_head(request_->get().base(), *target_, *route_, *token, url,
+                                         request_framing_);
+  const std::string key = url.host + ":" + std::to_string(url.port);
+  new_response_parser();
+  upstream_in_use_ = true;
+  // The last request's channel to the same upstream, if it is still good:
+  // this request skips the dial, the CONNECT and the TLS handshake.
+  if (upstream_reusable_ && upstream_ && key == upstream_key_ &&
+      std::chrono::steady_clock::now() - upstream_idle_since_ < kReuseWithin) {
+    upstream_reusable_ = false;
+    reused_ = true;
+    upstream_->resume_reading();
+    on_upstream_ready();
+    return;
+  }
+  upstream_reusable_ = false;
+  upstream_key_ = key;
   UpstreamChannel::Callbacks cb;
   cb.ready = [this] { on_upstream_ready(); };
   cb.data = [this](std::string_view d) {
+    if (!upstream_in_use_) {
+      upstream_reusable_ = false;  // bytes nobody asked for: never reuse this one
+      return;
+    }
     upstream_in_.append(d);
     touch();
     feed_response();
@@ -236,7 +263,6 @@ void EgressConnection::open_upstream(const bottle::config::Route& route, std::st
     on_upstream_failed(upstream_->describe() + ": not connected within " +
                        std::to_string(seconds) + "s");
   });
-  new_response_parser();
   upstream_->open();
 }
 
@@ -346,6 +372,10 @@ void EgressConnection::on_response_body(std::string_view data) {
 }
 
 void EgressConnection::on_upstream_end() {
+  if (!upstream_in_use_) {
+    upstream_reusable_ = false;  // closed while idle: the next request dials afresh
+    return;
+  }
   if (finished_ || exchange_over_) return;
   if (response_ && response_->is_header_done()) {
     boost::beast::error_code ec;
@@ -361,8 +391,26 @@ void EgressConnection::on_upstream_end() {
 }
 
 void EgressConnection::on_upstream_failed(const std::string& why) {
+  if (!upstream_in_use_) {
+    upstream_reusable_ = false;
+    return;
+  }
   if (finished_ || exchange_over_) return;
   connect_timer_.stop();
+  if (reused_ && !retried_ && !response_started_ && request_framing_.kind == Framing::kNone) {
+    // The upstream closed the kept channel as this request went out (its
+    // idle timeout): nothing was answered and there is no body to resend,
+    // so the request goes again on a new connection.
+    retried_ = true;
+    reused_ = false;
+    upstream_ready_ = false;
+    upstream_in_use_ = false;
+    retry_timer_.start(0, [this] {
+      upstream_.reset();
+      open_upstream();
+    });
+    return;
+  }
   if (response_started_) {
     // The status line is out: all that is left is to cut the response short.
     abort(why);
@@ -384,7 +432,10 @@ void EgressConnection::end_exchange() {
   }
   log_exchange();
   idle_timer_.stop();
-  if (upstream_) upstream_->pause_reading();
+  upstream_in_use_ = false;
+  upstream_reusable_ = upstream_ && response_->keep_alive() && upstream_in_.empty() &&
+                       response_framing_.kind != Framing::kUntilClose;
+  upstream_idle_since_ = std::chrono::steady_clock::now();
   if (!keep_alive_ || client_eof_) {
     close_after_writes("done");
     return;
@@ -440,6 +491,7 @@ void EgressConnection::finish(const std::string&) {
   connect_timer_.stop();
   idle_timer_.stop();
   next_timer_.stop();
+  retry_timer_.stop();
   client_->pause_reading();
   if (upstream_) upstream_->pause_reading();
   server_.release(id_);

@@ -50,7 +50,8 @@ class EgressConnection {
   void on_client_end(int status);
   void feed_request();
   void on_request_head();
-  void open_upstream(const bottle::config::Route& route, std::string_view token);
+  // Sends the request to route_'s upstream, on the kept channel when it can.
+  void open_upstream();
   void on_upstream_ready();
   void on_request_body(std::string_view data);
   void on_request_done();
@@ -78,6 +79,13 @@ class EgressConnection {
   std::string upstream_in_;
   std::string upstream_head_;  // holds the token until it is written
   std::optional<AgentTarget> target_;
+  std::optional<bottle::config::Route> route_;
+  std::string upstream_key_;  // host:port the channel goes to
+  std::chrono::steady_clock::time_point upstream_idle_since_;
+  bool upstream_in_use_ = false;    // a request owns the channel
+  bool upstream_reusable_ = false;  // idle, kept alive by the upstream, clean
+  bool reused_ = false;             // this request went out on a kept channel
+  bool retried_ = false;
   Framing request_framing_;
   Framing response_framing_;
   bool in_exchange_ = false;
@@ -97,6 +105,7 @@ class EgressConnection {
   bottle::uv::Timer connect_timer_;  // resolve, dial, CONNECT and handshake
   bottle::uv::Timer idle_timer_;     // no byte either way for too long
   bottle::uv::Timer next_timer_;     // the next request starts outside this one's callbacks
+  bottle::uv::Timer retry_timer_;    // a retry replaces the channel outside its callbacks
   std::string peer_;
 };
 

@@ -107,7 +107,8 @@ std::string upstream_request_head(const http::request_header<>& agent, const Age
   value.replace(value.find("{token}"), 7, token);
   out.set(route.header, value);
   set_framing(out, body);
-  out.set(http::field::connection, "close");
+  // HTTP/1.1 keeps the connection by default: egress reuses it for the
+  // agent's next request to the same upstream.
   return serialized(out);
 }
 

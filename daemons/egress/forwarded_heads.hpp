@@ -30,7 +30,7 @@ struct Framing {
 // The head egress sends upstream for an agent's request: the route's header
 // set to its value with the token in it (replacing whatever the agent sent
 // under that name), Host set to the upstream, hop-by-hop and proxy headers
-// dropped, the body framed as `body`, and one request per connection.
+// dropped, the body framed as `body`; the connection is kept for reuse.
 std::string upstream_request_head(const boost::beast::http::request_header<>& agent,
                                   const AgentTarget& target, const bottle::config::Route& route,
                                   std::string_view token, const UpstreamUrl& upstream,

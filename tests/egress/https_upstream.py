@@ -3,6 +3,7 @@
 
   /echo...        answers what it received (method, path, headers) as JSON
   /stream?bytes=N answers N bytes in chunked encoding, in 64 KiB chunks
+  /drop           answers, then closes the kept-alive connection
   /upload         reads the whole request body (chunked or not) and answers its size
   /git/...        git's smart HTTP protocol, served by `git http-backend` (CGI)
 
@@ -30,6 +31,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def record(self):
         with self.server.record_lock, open(self.server.record_path, "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path,
+                                "peer": "%s:%d" % self.client_address[:2],
                                 "headers": dict(self.headers.items())}) + "\n")
 
     def read_body(self):
@@ -73,6 +75,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             return
         body = self.read_body()
+        if url.path == "/drop":
+            # Answers as if keeping the connection, then closes it: what a
+            # server's idle timeout does to a kept connection.
+            self.send_small(200, b"dropped")
+            self.close_connection = True
+            return
         if url.path == "/upload":
             return self.send_small(200, json.dumps({"received": len(body)}).encode())
         self.send_small(200, json.dumps({"method": self.command, "path": self.path,

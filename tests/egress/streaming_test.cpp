@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "egress_harness.hpp"
@@ -56,13 +58,34 @@ TEST(Streaming, AChunkedUploadArrivesWhole) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(Streaming, KeptAliveConnectionsServeRequestAfterRequest) {
+TEST(Streaming, KeptAliveConnectionsServeRequestAfterRequestOnOneUpstreamConnection) {
   World w;
   const std::string url = w.egress->base() + "svc.test/echo";
   auto [code, out] = run({"curl", "-sS", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
                           "-w", "%{http_code} %{num_connects}\n", url, url, url});
-  // Three answers over one connection: the 2nd and 3rd needed no new connect.
+  // Three answers over one agent connection: the 2nd and 3rd needed no new connect.
   EXPECT_EQ(out, "200 1\n200 0\n200 0\n");
+  // And egress sent all three on one upstream connection (one CONNECT, one handshake).
+  std::set<std::string> peers;
+  std::istringstream lines(w.upstream.received());
+  int requests = 0;
+  for (std::string line; std::getline(lines, line); ++requests) {
+    peers.insert(nlohmann::json::parse(line)["peer"].get<std::string>());
+  }
+  EXPECT_EQ(requests, 3);
+  EXPECT_EQ(peers.size(), 1u);
+}
+
+TEST(Streaming, AnUpstreamClosingAKeptConnectionCostsTheAgentNothing) {
+  World w;
+  const std::string base = w.egress->base() + "svc.test/";
+  for (int i = 0; i < 5; ++i) {
+    // Whether egress sees the close before the next request or only when it
+    // fails, the agent gets its answer.
+    auto [code, out] = run({"curl", "-sS", "-o", "/dev/null", "-o", "/dev/null", "-w",
+                            "%{http_code} ", base + "drop", base + "echo"});
+    EXPECT_EQ(out, "200 200 ") << "round " << i;
+  }
 }
 
 TEST(Streaming, HeadRequestsGetHeadersWithoutABody) {
