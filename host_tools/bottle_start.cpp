@@ -20,7 +20,7 @@
 #include "pipelock_config.hpp"
 #include "routes_config.hpp"
 #include "sidecar_configs.hpp"
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 #include "undo_stack.hpp"
 
 namespace host_tools {
@@ -45,8 +45,8 @@ void make_dir(const fs::path& dir, fs::perms perms) {
 }
 
 // Everything the start needs from the host, checked before anything is created.
-ExtraEnv token_values(const BottleSpec& b, const fs::path& manifest) {
-  ExtraEnv env;
+bottle::ExtraEnv token_values(const BottleSpec& b, const fs::path& manifest) {
+  bottle::ExtraEnv env;
   for (const auto& name : b.token_variables()) {
     const char* value = std::getenv(name.c_str());
     if (!value || !*value) {
@@ -87,7 +87,7 @@ void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& d
                                "project's source tree");
     }
     out << "bottle " << b.name << ": building " << kSidecarsImage << "\n";
-    if (run_attached({"docker", "build", "--file", dockerfile.string(), "--tag", kSidecarsImage,
+    if (bottle::run_attached({"docker", "build", "--file", dockerfile.string(), "--tag", kSidecarsImage,
                       o.source_dir.string()}) != 0) {
       throw std::runtime_error("building " + std::string(kSidecarsImage) + " failed");
     }
@@ -95,7 +95,7 @@ void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& d
   check_interrupt(o);
   if (b.agent.dockerfile && (o.rebuild || !docker.image_exists(b.agent.image))) {
     out << "bottle " << b.name << ": building " << b.agent.image << "\n";
-    if (run_attached({"docker", "build", "--file", b.agent.dockerfile->string(), "--tag",
+    if (bottle::run_attached({"docker", "build", "--file", b.agent.dockerfile->string(), "--tag",
                       b.agent.image, b.agent.build_context.string()}) != 0) {
       throw std::runtime_error("building " + b.agent.image + " failed");
     }
@@ -126,7 +126,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   const BottleSpec& b = manifest.select(o.bottle);
   const BottlePaths paths(o.state_root, b.name);
   const DockerCli docker;
-  const ExtraEnv tokens = token_values(b, o.manifest);
+  const bottle::ExtraEnv tokens = token_values(b, o.manifest);
   check_host_files(b, o.manifest);
 
   if (auto previous = read_metadata(paths.metadata_file())) {
@@ -190,7 +190,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   up.insert(up.end(),
             {"--project-name", meta.project, "--file", meta.compose_file, "up", "--detach"});
   out << "bottle " << b.name << ": starting project " << meta.project << "\n";
-  if (run_attached(up, tokens) != 0) throw std::runtime_error("`" + printable(up) + "` failed");
+  if (bottle::run_attached(up, tokens) != 0) throw std::runtime_error("`" + bottle::printable(up) + "` failed");
   check_interrupt(o);
   meta.state = "running";
   write_metadata(paths.metadata_file(), meta);
@@ -199,7 +199,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   if (o.detach) {
     undo.release();
     out << "bottle " << b.name << ": running. Attach with `docker exec -it "
-        << paths.agent_container() << " " << printable(b.agent.command)
+        << paths.agent_container() << " " << bottle::printable(b.agent.command)
         << "`, stop with `bottle stop " << b.name << "`\n";
     return 0;
   }
@@ -207,7 +207,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   if (::isatty(STDIN_FILENO)) exec.push_back("--tty");
   exec.push_back(paths.agent_container());
   exec.insert(exec.end(), b.agent.command.begin(), b.agent.command.end());
-  const int code = run_attached(exec);
+  const int code = bottle::run_attached(exec);
   out << "bottle " << b.name << ": session ended (exit " << code << "); taking the bottle down\n";
   undo.unwind();
   out << "bottle " << b.name << ": stopped\n";

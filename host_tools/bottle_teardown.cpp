@@ -4,7 +4,7 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 namespace host_tools {
 
@@ -25,13 +25,13 @@ void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& met
   if (meta.compose.empty() || !std::filesystem::exists(meta.compose_file)) return;
   // A second stop would replace the saved logs with those of an empty project.
   if (meta.state != "stopped") {
-    run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}),
+    bottle::run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}),
                 paths.compose_log().string());
     out << "bottle " << paths.slug() << ": logs saved to " << paths.compose_log().string() << "\n";
   }
-  CommandResult down = run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
+  bottle::CommandResult down = bottle::run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
   if (!down.ok()) {
-    throw std::runtime_error("`" + printable(compose_argv(meta, {"down"})) +
+    throw std::runtime_error("`" + bottle::printable(compose_argv(meta, {"down"})) +
                              "` failed: " + down.err);
   }
 }

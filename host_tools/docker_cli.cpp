@@ -13,20 +13,20 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-CommandResult DockerCli::docker(const std::vector<std::string>& args) const {
+bottle::CommandResult DockerCli::docker(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {"docker"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_captured(argv);
+  return bottle::run_captured(argv);
 }
 
 void DockerCli::require(const std::vector<std::string>& args, const std::string& doing) const {
-  CommandResult r = docker(args);
+  bottle::CommandResult r = docker(args);
   if (!r.ok()) throw std::runtime_error("cannot " + doing + ": " + trimmed(r.err + r.out));
 }
 
 std::vector<std::string> DockerCli::detect_compose() const {
-  if (on_path("docker") && docker({"compose", "version"}).ok()) return {"docker", "compose"};
-  if (on_path("docker-compose") && run_captured({"docker-compose", "version"}).ok()) {
+  if (bottle::on_path("docker") && docker({"compose", "version"}).ok()) return {"docker", "compose"};
+  if (bottle::on_path("docker-compose") && bottle::run_captured({"docker-compose", "version"}).ok()) {
     return {"docker-compose"};
   }
   throw std::runtime_error(
@@ -43,12 +43,12 @@ bool DockerCli::network_exists(const std::string& name) const {
 }
 
 bool DockerCli::container_running(const std::string& name) const {
-  CommandResult r = docker({"container", "inspect", "--format", "{{.State.Running}}", name});
+  bottle::CommandResult r = docker({"container", "inspect", "--format", "{{.State.Running}}", name});
   return r.ok() && trimmed(r.out) == "true";
 }
 
 std::string DockerCli::network_subnet(const std::string& name) const {
-  CommandResult r =
+  bottle::CommandResult r =
       docker({"network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", name});
   if (!r.ok()) throw std::runtime_error("cannot inspect network " + name + ": " + trimmed(r.err));
   // The first IPv4 subnet: the one the agent's address comes from.

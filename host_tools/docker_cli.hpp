@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 namespace host_tools {
 
@@ -28,7 +28,7 @@ class DockerCli {
   void kill_signal(const std::string& container, const std::string& signal) const;
 
  private:
-  CommandResult docker(const std::vector<std::string>& args) const;
+  bottle::CommandResult docker(const std::vector<std::string>& args) const;
   void require(const std::vector<std::string>& args, const std::string& doing) const;
 };
 

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 namespace host_tools {
 
@@ -20,7 +20,7 @@ void run_editor(const std::filesystem::path& file) {
   std::istringstream words(editor);
   for (std::string w; words >> w;) argv.push_back(w);
   argv.push_back(file.string());
-  if (int code = run_attached(argv); code != 0) {
+  if (int code = bottle::run_attached(argv); code != 0) {
     throw std::runtime_error("the editor (" + editor + ") exited with " + std::to_string(code) +
                              "; nothing applied");
   }

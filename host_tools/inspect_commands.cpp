@@ -9,7 +9,7 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle_metadata.hpp"
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 namespace host_tools {
 
@@ -49,7 +49,7 @@ int show_status(const BottlePaths& paths, const DockerCli& docker, bool json) {
   std::vector<std::string> argv = {"docker", "exec", paths.sidecars_container(), "sidecarctl",
                                    "status"};
   if (json) argv.push_back("--json");
-  return run_attached(argv);
+  return bottle::run_attached(argv);
 }
 
 int show_logs(const BottlePaths& paths, const std::string& daemon, bool follow, std::ostream& out) {
@@ -60,13 +60,13 @@ int show_logs(const BottlePaths& paths, const std::string& daemon, bool follow, 
     argv.insert(argv.end(), {"--project-name", meta->project, "--file", meta->compose_file, "logs",
                              "--no-color", "--timestamps"});
     if (follow) argv.push_back("--follow");
-    return run_attached(argv);
+    return bottle::run_attached(argv);
   }
   std::vector<std::string> argv = {"docker", "logs", "--timestamps"};
   if (follow) argv.push_back("--follow");
   argv.push_back(meta->sidecars_container);
   const std::string prefix = daemon + ": ";
-  return run_line_by_line(argv, [&](const std::string& line) {
+  return bottle::run_line_by_line(argv, [&](const std::string& line) {
     // With --timestamps docker puts "<time> " before the supervisor's prefix.
     const size_t space = line.find(' ');
     const std::string_view rest =

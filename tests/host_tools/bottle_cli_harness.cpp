@@ -26,7 +26,7 @@ BottleCli::BottleCli() {
 
 BottleCli::~BottleCli() { fs::remove_all(dir_); }
 
-host_tools::ExtraEnv BottleCli::base_env() const {
+bottle::ExtraEnv BottleCli::base_env() const {
   return {{"PATH", std::string(FAKE_DOCKER_DIR) + ":" + std::getenv("PATH")},
           {"FAKE_DOCKER_STATE", (dir_ / "docker").string()},
           {"FAKE_DOCKER_LOG", (dir_ / "docker.log").string()},
@@ -34,25 +34,25 @@ host_tools::ExtraEnv BottleCli::base_env() const {
           {"EDITOR", "false"}};
 }
 
-host_tools::CommandResult BottleCli::run(const std::vector<std::string>& args,
-                                         host_tools::ExtraEnv env) const {
+bottle::CommandResult BottleCli::run(const std::vector<std::string>& args,
+                                         bottle::ExtraEnv env) const {
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   for (const auto& [k, v] : base_env()) env.emplace(k, v);
-  return host_tools::run_captured(argv, env);
+  return bottle::run_captured(argv, env);
 }
 
-host_tools::CommandResult BottleCli::run_with_input(const std::vector<std::string>& args,
+bottle::CommandResult BottleCli::run_with_input(const std::vector<std::string>& args,
                                                     const std::string& input) const {
   const fs::path in = dir_ / "stdin.txt";
   std::ofstream(in) << input;
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return host_tools::run_captured(argv, base_env(), in.string());
+  return bottle::run_captured(argv, base_env(), in.string());
 }
 
 BottleCli::Running BottleCli::start_in_background(const std::vector<std::string>& args,
-                                                  host_tools::ExtraEnv env) const {
+                                                  bottle::ExtraEnv env) const {
   // A plain fork/exec: the test needs the pid to signal, and output in files.
   for (const auto& [k, v] : base_env()) env.emplace(k, v);
   const fs::path out = dir_ / "bg.out";
@@ -73,7 +73,7 @@ BottleCli::Running BottleCli::start_in_background(const std::vector<std::string>
   return {pid, [pid, out, err] {
             int status = 0;
             ::waitpid(pid, &status, 0);
-            return host_tools::CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+            return bottle::CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                                              read_text(out), read_text(err)};
           }};
 }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 // Runs the real `bottle` binary in a scratch folder, with a fake docker first
 // on PATH (tests/support/fake-docker-bin) that records each call.
@@ -17,18 +17,18 @@ class BottleCli {
   BottleCli& operator=(const BottleCli&) = delete;
 
   // `bottle --state-dir <scratch>/state ARGS...`, with extra environment.
-  host_tools::CommandResult run(const std::vector<std::string>& args,
-                                host_tools::ExtraEnv env = {}) const;
+  bottle::CommandResult run(const std::vector<std::string>& args,
+                                bottle::ExtraEnv env = {}) const;
   // The same with `input` on stdin.
-  host_tools::CommandResult run_with_input(const std::vector<std::string>& args,
+  bottle::CommandResult run_with_input(const std::vector<std::string>& args,
                                            const std::string& input) const;
 
   // `bottle ARGS...` left running, for tests that signal it midway.
   struct Running {
     int pid;
-    std::function<host_tools::CommandResult()> wait;
+    std::function<bottle::CommandResult()> wait;
   };
-  Running start_in_background(const std::vector<std::string>& args, host_tools::ExtraEnv env) const;
+  Running start_in_background(const std::vector<std::string>& args, bottle::ExtraEnv env) const;
 
   // Each docker call so far, one line each ("docker kill --signal USR1 NAME").
   std::vector<std::string> docker_calls() const;
@@ -46,7 +46,7 @@ class BottleCli {
   std::filesystem::path bottle_dir() const { return state() / "demo"; }
 
  private:
-  host_tools::ExtraEnv base_env() const;
+  bottle::ExtraEnv base_env() const;
   std::filesystem::path dir_;
 };
 

@@ -35,7 +35,7 @@ TEST(ConcurrentApply, EveryChangeLandsAndNoReaderSeesAPartialFile) {
 
   constexpr int kHosts = 12;
   constexpr int kRoutes = 4;
-  std::vector<std::future<host_tools::CommandResult>> runs;
+  std::vector<std::future<bottle::CommandResult>> runs;
   for (int i = 0; i < kHosts; ++i) {
     runs.push_back(std::async(std::launch::async, [&cli, i] {
       return cli.run({"pipelock", "add", "demo", "host" + std::to_string(i) + ".example.com"});

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 namespace fs = std::filesystem;
 

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 namespace bottle_test {
 
@@ -101,7 +101,7 @@ std::filesystem::path scratch_dir(const std::string& stem) {
 
 void must(const std::vector<std::string>& argv) {
   auto [code, output] = run(argv);
-  if (code != 0) throw std::runtime_error(host_tools::printable(argv) + " failed: " + output);
+  if (code != 0) throw std::runtime_error(bottle::printable(argv) + " failed: " + output);
 }
 
 std::string exchange(int port, const std::string& request, std::chrono::milliseconds deadline) {
@@ -133,9 +133,9 @@ std::string exchange(int port, const std::string& request, std::chrono::millisec
 
 std::pair<int, std::string> run(const std::vector<std::string>& argv,
                                 const std::map<std::string, std::string>& env) {
-  host_tools::ExtraEnv all = {{"NO_PROXY", ""}, {"no_proxy", ""}};
+  bottle::ExtraEnv all = {{"NO_PROXY", ""}, {"no_proxy", ""}};
   for (const auto& [k, v] : env) all[k] = v;
-  auto r = host_tools::run_captured(argv, all);
+  auto r = bottle::run_captured(argv, all);
   return {r.exit_code, r.out + r.err};
 }
 

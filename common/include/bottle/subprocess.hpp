@@ -3,11 +3,12 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
-// Running docker, compose and $EDITOR as child processes: always an argument
-// vector, never a shell, so no value from a manifest can be read as syntax.
-namespace host_tools {
+// Running programs (docker, compose, $EDITOR, git) as child processes: always
+// an argument vector, never a shell, so no value from a config can be read as syntax.
+namespace bottle {
 
 using ExtraEnv = std::map<std::string, std::string>;
 
@@ -37,13 +38,16 @@ bool on_path(const std::string& program);
 // "docker compose up -d" as one printable string, for messages.
 std::string printable(const std::vector<std::string>& argv);
 
-}  // namespace host_tools
-
-namespace host_tools {
 
 // Runs argv with stdout and stderr merged, passing to `line` each output line
 // as it arrives (for following logs). Returns the exit code.
 int run_line_by_line(const std::vector<std::string>& argv,
                      const std::function<void(const std::string&)>& line);
 
-}  // namespace host_tools
+// Runs argv with the caller's environment plus `extra`, passing each line of
+// its stdout to `line` as it arrives (never holding the whole output); its
+// stderr is ours. Returns the exit code.
+int run_reading_stdout(const std::vector<std::string>& argv, const ExtraEnv& extra,
+                       const std::function<void(std::string_view)>& line);
+
+}  // namespace bottle

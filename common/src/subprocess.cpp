@@ -1,4 +1,4 @@
-#include "subprocess.hpp"
+#include "bottle/subprocess.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 namespace bp = boost::process;
 
-namespace host_tools {
+namespace bottle {
 
 namespace {
 
@@ -85,9 +85,6 @@ std::string printable(const std::vector<std::string>& argv) {
   return out;
 }
 
-}  // namespace host_tools
-
-namespace host_tools {
 
 int run_line_by_line(const std::vector<std::string>& argv,
                      const std::function<void(const std::string&)>& line) {
@@ -103,4 +100,17 @@ int run_line_by_line(const std::vector<std::string>& argv,
   return child.exit_code();
 }
 
-}  // namespace host_tools
+int run_reading_stdout(const std::vector<std::string>& argv, const ExtraEnv& extra,
+                       const std::function<void(std::string_view)>& line) {
+  const auto exe = find_program(argv.at(0));
+  bp::ipstream out;
+  std::error_code ec;
+  bp::child child(exe, bp::args(arguments(argv)), environment_with(extra), bp::std_in.close(),
+                  bp::std_out > out, ec);
+  if (ec) throw std::runtime_error("cannot run " + printable(argv) + ": " + ec.message());
+  for (std::string text; std::getline(out, text);) line(text);
+  child.wait();
+  return child.exit_code();
+}
+
+}  // namespace bottle
