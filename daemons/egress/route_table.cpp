@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
 
 namespace egress {
@@ -44,13 +43,7 @@ RouteTable RouteTable::parse(const std::string& text, const std::string& source,
 }
 
 RouteTable RouteTable::load(const std::string& path, const TokenStore& tokens) {
-  std::string text;
-  try {
-    text = bottle::config::read_file(path);
-  } catch (const std::exception& e) {
-    throw ConfigError(path + ": " + e.what());
-  }
-  return parse(text, path, tokens);
+  return parse(bottle::config::read_config_file(path), path, tokens);
 }
 
 const bottle::config::Route* RouteTable::match(std::string_view host, std::string_view path) const {

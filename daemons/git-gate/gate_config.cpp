@@ -5,7 +5,6 @@
 #include <charconv>
 #include <set>
 
-#include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
 
 namespace git_gate {
@@ -96,13 +95,7 @@ GateConfig GateConfig::parse(const std::string& text, const std::string& source)
 }
 
 GateConfig GateConfig::load(const std::string& path) {
-  std::string text;
-  try {
-    text = bottle::config::read_file(path);
-  } catch (const std::exception& e) {
-    throw ConfigError(path + ": " + e.what());
-  }
-  return parse(text, path);
+  return parse(bottle::config::read_config_file(path), path);
 }
 
 const GateUpstream* GateConfig::find(const std::string& name) const {

@@ -166,13 +166,7 @@ SecretRules SecretRules::parse(const std::string& text, const std::string& sourc
 }
 
 SecretRules SecretRules::load(const std::string& path) {
-  std::string text;
-  try {
-    text = bottle::config::read_file(path);
-  } catch (const std::exception& e) {
-    throw ConfigError(path + ": " + e.what());
-  }
-  return parse(text, path);
+  return parse(bottle::config::read_config_file(path), path);
 }
 
 }  // namespace git_gate

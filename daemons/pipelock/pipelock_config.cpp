@@ -7,7 +7,6 @@
 #include <charconv>
 #include <set>
 
-#include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
 #include "ssrf_policy.hpp"
@@ -286,13 +285,7 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
 }
 
 PipelockConfig load_pipelock_config(const std::string& path) {
-  std::string text;
-  try {
-    text = bottle::config::read_file(path);
-  } catch (const std::system_error& e) {
-    throw ConfigError(e.what());
-  }
-  return parse_pipelock_config(text, path);
+  return parse_pipelock_config(bottle::config::read_config_file(path), path);
 }
 
 }  // namespace pipelock

@@ -1,6 +1,10 @@
 #include "bottle/config/config_error.hpp"
 
+#include "bottle/config/atomic_file.hpp"
+
 #include <yaml-cpp/yaml.h>
+
+#include <system_error>
 
 namespace bottle::config {
 
@@ -31,6 +35,14 @@ void YamlContext::check_keys(const YAML::Node& map, const std::set<std::string>&
       fail(kv.first, key, "unknown key (known: " + list + ")");
     }
     if (!seen.insert(key).second) fail(kv.first, key, "appears twice");
+  }
+}
+
+std::string read_config_file(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const std::system_error& e) {
+    throw ConfigError(e.what());
   }
 }
 

@@ -41,6 +41,10 @@ class YamlContext {
   std::string scope_;
 };
 
+// The text of a config file; a file that cannot be read is a ConfigError
+// naming it and why.
+std::string read_config_file(const std::string& path);
+
 // Parses YAML text; a syntax error becomes a ConfigError naming `source:line`.
 YAML::Node load_yaml(const std::string& text, const std::string& source);
 
