@@ -167,12 +167,10 @@ void UpstreamChannel::flush() {
 }
 
 void UpstreamChannel::pause_reading() {
-  reading_paused_ = true;
   if (tcp_) tcp_->pause_reading();
 }
 
 void UpstreamChannel::resume_reading() {
-  reading_paused_ = false;
   if (tcp_) tcp_->resume_reading();
 }
 

@@ -66,7 +66,6 @@ class UpstreamChannel {
   std::string proxy_reply_;
   bool ready_ = false;
   bool failed_ = false;
-  bool reading_paused_ = false;
 };
 
 }  // namespace egress
