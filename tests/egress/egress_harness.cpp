@@ -37,13 +37,7 @@ TestCa::TestCa() : dir(bottle_test::scratch_dir("egress-ca")) {
 TestCa::~TestCa() { fs::remove_all(dir); }
 
 HttpsUpstream::HttpsUpstream(const TestCa& ca) : dir_(bottle_test::scratch_dir("egress-upstream")) {
-  const fs::path work = dir_ / "work";
-  must({"git", "init", "-q", "-b", "main", work.string()});
-  std::ofstream(work / "README") << "a repository behind egress\n";
-  must({"git", "-C", work.string(), "add", "README"});
-  must({"git", "-C", work.string(), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm",
-        "first"});
-  must({"git", "clone", "-q", "--bare", work.string(), repo().string()});
+  bottle_test::make_bare_repository(repo(), "a repository behind egress");
   // Upstream would take a push: any refusal the tests see is egress's.
   must({"git", "-C", repo().string(), "config", "http.receivepack", "true"});
   server_ = std::make_unique<Process>(std::vector<std::string>{

@@ -30,13 +30,9 @@ int free_port() {
 }  // namespace
 
 Gate::Gate() : dir_(bottle_test::scratch_dir("git-gate")), port_(free_port()) {
-  bottle_test::must({"git", "init", "-q", "--bare", "-b", "main", upstream().string()});
+  bottle_test::make_bare_repository(upstream(), "a project behind git-gate");
   // Like a hosted upstream's protected branch: history is never rewritten.
   bottle_test::must({"git", "-C", upstream().string(), "config", "receive.denyNonFastForwards", "true"});
-  const std::string seed = (dir_ / "seed").string();
-  bottle_test::must({"git", "init", "-q", "-b", "main", seed});
-  commit_file(seed, "README", "a project behind git-gate\n", "first");
-  bottle_test::must({"git", "-C", seed, "push", "-q", upstream().string(), "main"});
   std::ofstream(dir_ / "git-gate.yaml")
       << "listen: 127.0.0.1:" << port_ << "\nrepositories_dir: " << (dir_ / "repos").string()
       << "\nupstreams:\n  - {name: proj, upstream: \"file://" << upstream().string() << "\"}\n";

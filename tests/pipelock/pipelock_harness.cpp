@@ -32,13 +32,7 @@ fs::path scratch(const std::string& stem) { return bottle_test::scratch_dir(stem
 Upstream::Upstream() : dir_(scratch("pipelock-upstream")) {
   std::ofstream(dir_ / "index.html") << "hello-upstream\n";
   // A repository with one commit, cloned bare and prepared for dumb HTTP.
-  const fs::path work = dir_ / "work";
-  must({"git", "init", "-q", "-b", "main", work.string()});
-  std::ofstream(work / "README") << "a repository behind pipelock\n";
-  must({"git", "-C", work.string(), "add", "README"});
-  must({"git", "-C", work.string(), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm",
-        "first"});
-  must({"git", "clone", "-q", "--bare", work.string(), (dir_ / "repo.git").string()});
+  bottle_test::make_bare_repository(dir_ / "repo.git", "a repository behind pipelock");
   must({"git", "-C", (dir_ / "repo.git").string(), "update-server-info"});
   server_ = std::make_unique<Process>(std::vector<std::string>{"python3", "-u", "-m", "http.server",
                                                                "0", "--bind", "127.0.0.1",

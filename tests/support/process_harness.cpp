@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 #include "bottle/subprocess.hpp"
@@ -102,6 +103,15 @@ std::filesystem::path scratch_dir(const std::string& stem) {
 void must(const std::vector<std::string>& argv) {
   auto [code, output] = run(argv);
   if (code != 0) throw std::runtime_error(bottle::printable(argv) + " failed: " + output);
+}
+
+void make_bare_repository(const std::filesystem::path& bare, const std::string& readme) {
+  const std::string work = bare.string() + "-work";
+  must({"git", "init", "-q", "-b", "main", work});
+  std::ofstream(std::filesystem::path(work) / "README") << readme << "\n";
+  must({"git", "-C", work, "add", "README"});
+  must({"git", "-C", work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first"});
+  must({"git", "clone", "-q", "--bare", work, bare.string()});
 }
 
 std::string exchange(int port, const std::string& request, std::chrono::milliseconds deadline) {

@@ -60,6 +60,10 @@ std::pair<int, std::string> run(const std::vector<std::string>& argv,
 // Runs a command that must succeed; throws with its output otherwise.
 void must(const std::vector<std::string>& argv);
 
+// Makes `bare` a bare repository whose main branch has one commit, adding a
+// README that says `readme` (written in a work tree beside it, `<bare>-work`).
+void make_bare_repository(const std::filesystem::path& bare, const std::string& readme);
+
 // A new folder under the temporary directory.
 std::filesystem::path scratch_dir(const std::string& stem);
 
