@@ -85,7 +85,6 @@ std::string printable(const std::vector<std::string>& argv) {
   return out;
 }
 
-
 int run_line_by_line(const std::vector<std::string>& argv,
                      const std::function<void(const std::string&)>& line) {
   const auto exe = find_program(argv.at(0));

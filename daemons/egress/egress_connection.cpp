@@ -260,8 +260,8 @@ void EgressConnection::open_upstream() {
                                                 url.host, url.port, std::move(cb));
   const int seconds = server_.settings().connect_timeout_seconds;
   connect_timer_.start(static_cast<std::uint64_t>(seconds) * 1000, [this, seconds] {
-    on_upstream_failed(upstream_->describe() + ": not connected within " +
-                       std::to_string(seconds) + "s");
+    on_upstream_failed(upstream_->describe() + ": not connected within " + std::to_string(seconds) +
+                       "s");
   });
   upstream_->open();
 }
@@ -459,9 +459,8 @@ void EgressConnection::answer(int status, const std::string& body, const std::st
 
 void EgressConnection::touch() {
   const int seconds = server_.settings().idle_timeout_seconds;
-  idle_timer_.start(static_cast<std::uint64_t>(seconds) * 1000, [this, seconds] {
-    abort("no traffic for " + std::to_string(seconds) + "s");
-  });
+  idle_timer_.start(static_cast<std::uint64_t>(seconds) * 1000,
+                    [this, seconds] { abort("no traffic for " + std::to_string(seconds) + "s"); });
 }
 
 void EgressConnection::close_after_writes(const std::string& why) {

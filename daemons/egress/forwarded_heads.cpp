@@ -20,9 +20,15 @@ std::string lower(std::string_view s) {
 // Headers about one hop, which never travel on, plus those the Connection
 // header names; the framing headers egress sets itself.
 std::set<std::string> dropped_headers(const http::fields& in) {
-  std::set<std::string> drop = {"connection",  "keep-alive",          "proxy-connection",
-                                "proxy-authorization", "proxy-authenticate", "te",
-                                "trailer",     "transfer-encoding",   "upgrade",
+  std::set<std::string> drop = {"connection",
+                                "keep-alive",
+                                "proxy-connection",
+                                "proxy-authorization",
+                                "proxy-authenticate",
+                                "te",
+                                "trailer",
+                                "transfer-encoding",
+                                "upgrade",
                                 "content-length"};
   const auto [first, last] = in.equal_range(http::field::connection);
   for (auto it = first; it != last; ++it) {
@@ -30,7 +36,8 @@ std::set<std::string> dropped_headers(const http::fields& in) {
     std::size_t start = 0;
     for (;;) {
       const std::size_t end = list.find(',', start);
-      std::string_view token = list.substr(start, end == std::string_view::npos ? end : end - start);
+      std::string_view token =
+          list.substr(start, end == std::string_view::npos ? end : end - start);
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
       while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
       if (!token.empty()) drop.insert(lower(token));

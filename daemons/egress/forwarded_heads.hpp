@@ -39,8 +39,8 @@ std::string upstream_request_head(const boost::beast::http::request_header<>& ag
 // The head egress sends the agent for an upstream response, its body framed
 // as `body` (kNone keeps the upstream's Content-Length, which is what a
 // response to HEAD, a 204 or a 304 carries).
-std::string agent_response_head(const boost::beast::http::response_header<>& upstream,
-                                Framing body, bool keep_alive);
+std::string agent_response_head(const boost::beast::http::response_header<>& upstream, Framing body,
+                                bool keep_alive);
 
 // "HTTP/1.1 <status> <reason>" with a text/plain body, closing the connection.
 std::string local_response(int status, const std::string& body);

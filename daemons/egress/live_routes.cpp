@@ -17,8 +17,7 @@ LiveRoutes::ReloadOutcome LiveRoutes::reload() {
                       " routes in force"};
   } catch (const std::exception& e) {
     return {false, std::string("reload refused, keeping the ") +
-                       std::to_string(current_->routes().size()) +
-                       " routes in force: " + e.what()};
+                       std::to_string(current_->routes().size()) + " routes in force: " + e.what()};
   }
 }
 

@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
       bottle::uv::Signal term(loop, SIGTERM, [&] { stop("SIGTERM"); });
       bottle::uv::Signal interrupt(loop, SIGINT, [&] { stop("SIGINT"); });
       sigprocmask(SIG_UNBLOCK, &hangup_set, nullptr);
-      log->info("listening on {}:{} ({} routes; upstreams {})", settings.listen_host,
-                server.port(), routes->current()->routes().size(), proxies.describe());
+      log->info("listening on {}:{} ({} routes; upstreams {})", settings.listen_host, server.port(),
+                routes->current()->routes().size(), proxies.describe());
       loop.run();
     }
   } catch (const std::exception& e) {

@@ -55,26 +55,29 @@ void UpstreamChannel::dial_next() {
     return;
   }
   tcp_ = std::make_unique<bottle::uv::TcpStream>(loop_);
-  tcp_->connect(reinterpret_cast<const sockaddr*>(&addresses_[next_address_++]), [this](int status) {
-    if (status == 0) {
-      on_connected();
-    } else {
-      dial_next();
-    }
-  });
+  tcp_->connect(reinterpret_cast<const sockaddr*>(&addresses_[next_address_++]),
+                [this](int status) {
+                  if (status == 0) {
+                    on_connected();
+                  } else {
+                    dial_next();
+                  }
+                });
 }
 
 void UpstreamChannel::on_connected() {
-  tcp_->read([this](std::string_view data) { proxy_ && !tls_ ? on_proxy_reply(data) : on_ciphertext(data); },
-             [this](int status) {
-               if (!ready_) {
-                 fail(std::string("connection closed during ") +
-                      (tls_ ? "the TLS handshake" : "CONNECT") +
-                      (status < 0 ? std::string(": ") + uv_strerror(status) : ""));
-               } else if (!failed_ && cb_.end) {
-                 cb_.end();
-               }
-             });
+  tcp_->read(
+      [this](std::string_view data) {
+        proxy_ && !tls_ ? on_proxy_reply(data) : on_ciphertext(data);
+      },
+      [this](int status) {
+        if (!ready_) {
+          fail(std::string("connection closed during ") + (tls_ ? "the TLS handshake" : "CONNECT") +
+               (status < 0 ? std::string(": ") + uv_strerror(status) : ""));
+        } else if (!failed_ && cb_.end) {
+          cb_.end();
+        }
+      });
   if (!proxy_) {
     start_tls({});
     return;

@@ -76,10 +76,12 @@ GateConfig GateConfig::parse(const std::string& text, const std::string& source)
     GateUpstream u;
     u.name = scalar(uctx, n["name"], "name");
     if (!valid_name(u.name)) {
-      uctx.fail(n["name"], "name",
-                "'" + u.name + "' must be letters, digits, '-', '_', '.' (no '..', no .git suffix)");
+      uctx.fail(
+          n["name"], "name",
+          "'" + u.name + "' must be letters, digits, '-', '_', '.' (no '..', no .git suffix)");
     }
-    if (!names.insert(u.name).second) uctx.fail(n["name"], "name", "'" + u.name + "' is used twice");
+    if (!names.insert(u.name).second)
+      uctx.fail(n["name"], "name", "'" + u.name + "' is used twice");
     u.url = scalar(uctx, n["upstream"], "upstream");
     if (u.url.empty() || u.url.starts_with('-')) {
       uctx.fail(n["upstream"], "upstream", "'" + u.url + "' is not a git URL");
@@ -108,10 +110,10 @@ const GateUpstream* GateConfig::find(const std::string& name) const {
 std::map<std::string, std::string> upstream_environment(const GateUpstream& u) {
   std::map<std::string, std::string> env = {{"GIT_TERMINAL_PROMPT", "0"}};
   if (!u.ssh_key.empty()) {
-    env["GIT_SSH_COMMAND"] = "ssh -i " + shell_quoted(u.ssh_key) +
-                             " -o IdentitiesOnly=yes -o UserKnownHostsFile=" +
-                             shell_quoted(u.known_hosts) +
-                             " -o StrictHostKeyChecking=yes -o BatchMode=yes";
+    env["GIT_SSH_COMMAND"] =
+        "ssh -i " + shell_quoted(u.ssh_key) +
+        " -o IdentitiesOnly=yes -o UserKnownHostsFile=" + shell_quoted(u.known_hosts) +
+        " -o StrictHostKeyChecking=yes -o BatchMode=yes";
   }
   return env;
 }

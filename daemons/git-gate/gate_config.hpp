@@ -27,7 +27,9 @@ struct GateConfig {
   static GateConfig parse(const std::string& text, const std::string& source);
   static GateConfig load(const std::string& path);
   const GateUpstream* find(const std::string& name) const;
-  std::string repository(const GateUpstream& u) const { return repositories_dir + "/" + u.name + ".git"; }
+  std::string repository(const GateUpstream& u) const {
+    return repositories_dir + "/" + u.name + ".git";
+  }
 };
 
 // The environment git needs to talk to `u`: GIT_SSH_COMMAND with the host's

@@ -14,18 +14,17 @@
 namespace git_gate {
 
 int run_git_daemon(const GateConfig& cfg, const std::map<std::string, std::string>& env) {
-  const std::vector<std::string> args = {
-      "git",
-      "daemon",
-      "--reuseaddr",
-      "--export-all",
-      "--enable=receive-pack",
-      "--informative-errors",
-      "--base-path=" + cfg.repositories_dir,
-      "--access-hook=" + hooks_dir(cfg) + "/access-hook",
-      "--listen=" + cfg.listen_host,
-      "--port=" + std::to_string(cfg.listen_port),
-      cfg.repositories_dir};
+  const std::vector<std::string> args = {"git",
+                                         "daemon",
+                                         "--reuseaddr",
+                                         "--export-all",
+                                         "--enable=receive-pack",
+                                         "--informative-errors",
+                                         "--base-path=" + cfg.repositories_dir,
+                                         "--access-hook=" + hooks_dir(cfg) + "/access-hook",
+                                         "--listen=" + cfg.listen_host,
+                                         "--port=" + std::to_string(cfg.listen_port),
+                                         cfg.repositories_dir};
   // Block the signals we wait for before the child exists, so none is missed.
   sigset_t wanted;
   sigemptyset(&wanted);
@@ -54,7 +53,8 @@ int run_git_daemon(const GateConfig& cfg, const std::map<std::string, std::strin
       pid_t pid;
       while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
         if (pid != child) continue;
-        if (WIFEXITED(status)) return stopping ? 0 : (WEXITSTATUS(status) == 0 ? 1 : WEXITSTATUS(status));
+        if (WIFEXITED(status))
+          return stopping ? 0 : (WEXITSTATUS(status) == 0 ? 1 : WEXITSTATUS(status));
         return stopping ? 0 : 1;
       }
       continue;

@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   std::string rules_flag;
   bool check_only = false;
   app.add_option("--config", config_path, "git-gate.yaml")->capture_default_str();
-  app.add_option("--rules", rules_flag, "secret rules (default: git-gate.yaml's, else the shipped ones)");
+  app.add_option("--rules", rules_flag,
+                 "secret rules (default: git-gate.yaml's, else the shipped ones)");
   app.add_flag("--check", check_only, "check the config and the rules, and exit");
 
   auto* pre_receive = app.add_subcommand("pre-receive", "the repositories' pre-receive hook");
@@ -63,7 +64,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*scan) {
-      const auto rules = git_gate::SecretRules::load(rules_flag.empty() ? GIT_GATE_DEFAULT_RULES : rules_flag);
+      const auto rules =
+          git_gate::SecretRules::load(rules_flag.empty() ? GIT_GATE_DEFAULT_RULES : rules_flag);
       git_gate::PatchScanner scanner(rules);
       git_gate::scan_revisions(scanner, scan_repo, scan_revs);
       for (const auto& f : scanner.findings()) {

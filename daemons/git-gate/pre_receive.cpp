@@ -20,9 +20,19 @@ std::vector<RefUpdate> parse_ref_updates(std::istream& in) {
 
 void scan_revisions(PatchScanner& scanner, const std::string& repo,
                     const std::vector<std::string>& revisions) {
-  std::vector<std::string> argv = {"git", "-C", repo, "-c", "core.quotePath=false", "log",
-                                   "--no-color", "-p", "-U0", "--no-renames", "--no-ext-diff",
-                                   "--no-textconv", "--diff-merges=first-parent",
+  std::vector<std::string> argv = {"git",
+                                   "-C",
+                                   repo,
+                                   "-c",
+                                   "core.quotePath=false",
+                                   "log",
+                                   "--no-color",
+                                   "-p",
+                                   "-U0",
+                                   "--no-renames",
+                                   "--no-ext-diff",
+                                   "--no-textconv",
+                                   "--diff-merges=first-parent",
                                    "--format=%x01%H"};
   argv.insert(argv.end(), revisions.begin(), revisions.end());
   const int code =
@@ -88,8 +98,8 @@ int run_pre_receive(const GateConfig& cfg, const SecretRules& rules, const std::
   // The pushed objects are still in quarantine and this git reads them there;
   // but a receive-pack that git starts locally (file:// upstreams) would
   // inherit the marker and refuse to update its own refs.
-  std::vector<std::string> argv = {"env",  "-u", "GIT_QUARANTINE_PATH", "git",         "-C",
-                                   repo,   "push", "--atomic",           upstream->url};
+  std::vector<std::string> argv = {"env",  "-u",       "GIT_QUARANTINE_PATH", "git", "-C", repo,
+                                   "push", "--atomic", upstream->url};
   for (const auto& u : updates) argv.push_back((u.deletes() ? "" : u.new_id) + ":" + u.ref);
   out << "git-gate: no secrets found; pushing to " << upstream->url << "\n";
   out.flush();

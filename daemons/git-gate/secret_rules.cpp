@@ -34,7 +34,8 @@ std::shared_ptr<const RE2> compiled(const YamlContext& ctx, const YAML::Node& n,
   RE2::Options options;
   options.set_log_errors(false);
   auto re = std::make_shared<const RE2>(scalar(ctx, n, key), options);
-  if (!re->ok()) ctx.fail(n, key, "'" + n.Scalar() + "' is not a valid RE2 expression: " + re->error());
+  if (!re->ok())
+    ctx.fail(n, key, "'" + n.Scalar() + "' is not a valid RE2 expression: " + re->error());
   return re;
 }
 

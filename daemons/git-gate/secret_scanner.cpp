@@ -26,8 +26,9 @@ void check_line(const SecretRules& rules, std::string_view text, std::string_vie
                 std::vector<Finding>& out) {
   for (const auto& rule : rules.rules) {
     if (!rule.keywords.empty() &&
-        std::none_of(rule.keywords.begin(), rule.keywords.end(),
-                     [&](const std::string& k) { return lowered.find(k) != std::string_view::npos; })) {
+        std::none_of(rule.keywords.begin(), rule.keywords.end(), [&](const std::string& k) {
+          return lowered.find(k) != std::string_view::npos;
+        })) {
       continue;
     }
     const int groups = rule.regex->NumberOfCapturingGroups();
@@ -35,12 +36,12 @@ void check_line(const SecretRules& rules, std::string_view text, std::string_vie
     const re2::StringPiece input(text.data(), text.size());
     std::size_t at = 0;
     // Every match on the line: an allowed first one must not hide a second.
-    while (at <= text.size() &&
-           rule.regex->Match(input, at, text.size(), RE2::UNANCHORED, match.data(),
-                             static_cast<int>(match.size()))) {
+    while (at <= text.size() && rule.regex->Match(input, at, text.size(), RE2::UNANCHORED,
+                                                  match.data(), static_cast<int>(match.size()))) {
       const re2::StringPiece whole = match[0];
       const re2::StringPiece secret_piece = match[static_cast<std::size_t>(rule.secret_group)];
-      at = static_cast<std::size_t>(whole.data() - text.data()) + std::max<std::size_t>(whole.size(), 1);
+      at = static_cast<std::size_t>(whole.data() - text.data()) +
+           std::max<std::size_t>(whole.size(), 1);
       const std::string secret(secret_piece.data(), secret_piece.size());
       if (secret.empty()) continue;
       if (rule.min_entropy && shannon_entropy(secret) < *rule.min_entropy) continue;

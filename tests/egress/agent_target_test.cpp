@@ -35,9 +35,9 @@ TEST(AgentTarget, OtherShapesAreRefusedWithTheExpectedForm) {
 }
 
 TEST(AgentTarget, DotSegmentsAreRefusedInEverySpelling) {
-  for (const char* t : {"/a.com/x/../y", "/a.com/..", "/a.com/./x", "/a.com/x/%2e%2e/y",
-                        "/a.com/x/%2E%2e", "/a.com/x%2f..%2fy", "/a.com/x/%252e%252e/y",
-                        "/a.com/x\\..\\y", "/a.com/x/%5c..%5cy"}) {
+  for (const char* t :
+       {"/a.com/x/../y", "/a.com/..", "/a.com/./x", "/a.com/x/%2e%2e/y", "/a.com/x/%2E%2e",
+        "/a.com/x%2f..%2fy", "/a.com/x/%252e%252e/y", "/a.com/x\\..\\y", "/a.com/x/%5c..%5cy"}) {
     EXPECT_EQ(problem_of(t), "the path contains a '.' or '..' segment") << t;
   }
   std::string problem;

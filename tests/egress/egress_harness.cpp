@@ -40,10 +40,10 @@ HttpsUpstream::HttpsUpstream(const TestCa& ca) : dir_(bottle_test::scratch_dir("
   bottle_test::make_bare_repository(repo(), "a repository behind egress");
   // Upstream would take a push: any refusal the tests see is egress's.
   must({"git", "-C", repo().string(), "config", "http.receivepack", "true"});
-  server_ = std::make_unique<Process>(std::vector<std::string>{
-      "python3", "-u", UPSTREAM_SCRIPT, "--cert", ca.leaf_cert().string(), "--key",
-      ca.leaf_key().string(), "--git-root", dir_.string(), "--record",
-      (dir_ / "received.jsonl").string()});
+  server_ = std::make_unique<Process>(
+      std::vector<std::string>{"python3", "-u", UPSTREAM_SCRIPT, "--cert", ca.leaf_cert().string(),
+                               "--key", ca.leaf_key().string(), "--git-root", dir_.string(),
+                               "--record", (dir_ / "received.jsonl").string()});
   auto line = server_->stdout_line(20s);
   if (!line || !line->starts_with("listening on ")) {
     throw std::runtime_error("the HTTPS upstream did not start");

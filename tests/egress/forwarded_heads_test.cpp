@@ -58,8 +58,8 @@ TEST(ForwardedHeads, ACustomHeaderIsSetWhateverCaseTheAgentUsed) {
   auto req = agent_request();
   req.set("x-api-KEY", "agent");
   const auto r = route("X-Api-Key", "{token}");
-  const std::string head = upstream_request_head(req, target(), r, "k", UpstreamUrl::parse(r.upstream),
-                                                 {Framing::kChunked, 0});
+  const std::string head = upstream_request_head(
+      req, target(), r, "k", UpstreamUrl::parse(r.upstream), {Framing::kChunked, 0});
   EXPECT_NE(head.find("X-Api-Key: k\r\n"), std::string::npos) << head;
   EXPECT_EQ(head.find(": agent\r\n"), std::string::npos) << head;
   // Another route's header is the agent's own business.
@@ -90,8 +90,7 @@ TEST(ForwardedHeads, TheAgentsResponseIsReframedAndHopHeadersDropped) {
   EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
   EXPECT_NE(head.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << head;
   EXPECT_NE(head.find("Connection: keep-alive\r\n"), std::string::npos) << head;
-  EXPECT_NE(head.find("Content-Type: application/x-git-upload-pack-result\r\n"),
-            std::string::npos);
+  EXPECT_NE(head.find("Content-Type: application/x-git-upload-pack-result\r\n"), std::string::npos);
 
   http::response_header<> head_reply;
   head_reply.result(http::status::ok);

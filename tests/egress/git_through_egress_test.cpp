@@ -18,8 +18,8 @@ std::string upstream_main(const HttpsUpstream& up) {
 TEST(GitThroughEgress, CloneWorks) {
   World w;
   const auto dir = bottle_test::scratch_dir("egress-clone");
-  auto [code, out] = run({"git", "clone", w.egress->base() + "git.test/repo.git",
-                          (dir / "clone").string()});
+  auto [code, out] =
+      run({"git", "clone", w.egress->base() + "git.test/repo.git", (dir / "clone").string()});
   ASSERT_EQ(code, 0) << out;
   auto [log_code, log] = run({"git", "-C", (dir / "clone").string(), "log", "--format=%s"});
   EXPECT_EQ(log, "first\n");

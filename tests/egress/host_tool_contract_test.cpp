@@ -31,8 +31,7 @@ TEST(HostToolContract, EgressReadsTheRenderedRoutesAsMeant) {
   added.upstream = "https://gitlab.com";
   doc.add(added);
   const auto after = egress::RouteTable::parse(
-      doc.render(), "rendered",
-      egress::TokenStore({{"GH_BASIC", "a"}, {"EXAMPLE_KEY", "b"}}));
+      doc.render(), "rendered", egress::TokenStore({{"GH_BASIC", "a"}, {"EXAMPLE_KEY", "b"}}));
   ASSERT_EQ(after.routes().size(), 3u);
   EXPECT_TRUE(after.match("gitlab.com", "/o/r.git/info/refs"));
 }

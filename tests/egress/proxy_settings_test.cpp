@@ -17,7 +17,8 @@ TEST(ProxySettings, HttpsProxyNamesTheConnectProxy) {
 }
 
 TEST(ProxySettings, NoProxyExemptsHostsAndTheirSubdomains) {
-  const auto s = ProxySettings::parse("http://p:1", "localhost, .internal.test,*.corp,EXACT.example:443");
+  const auto s =
+      ProxySettings::parse("http://p:1", "localhost, .internal.test,*.corp,EXACT.example:443");
   EXPECT_FALSE(s.proxy_for("localhost"));
   EXPECT_FALSE(s.proxy_for("a.internal.test"));
   EXPECT_FALSE(s.proxy_for("internal.test"));

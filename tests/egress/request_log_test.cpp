@@ -23,9 +23,9 @@ TEST(RequestLog, OneJsonLinePerRequestInReadingOrder) {
   const auto j = nlohmann::ordered_json::parse(line);
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"time", "client", "route", "method", "host", "path",
-                                            "status", "bytes_to_upstream", "bytes_to_client",
-                                            "duration_ms"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"time", "client", "route", "method", "host", "path", "status",
+                                      "bytes_to_upstream", "bytes_to_client", "duration_ms"}));
   EXPECT_EQ(j["duration_ms"], 42);
 }
 

@@ -44,7 +44,8 @@ TEST(RouteTable, TheLongestPrefixOnASegmentBoundaryWins) {
 }
 
 TEST(RouteTable, WithoutACatchAllOnlyThePrefixIsServed) {
-  const auto t = table("  - {host: a.com, path_prefix: /v1/, upstream: 'https://a', token_env: T}\n");
+  const auto t =
+      table("  - {host: a.com, path_prefix: /v1/, upstream: 'https://a', token_env: T}\n");
   EXPECT_EQ(matched(t, "a.com", "/v1/x"), "https://a");
   EXPECT_EQ(matched(t, "a.com", "/v2/x"), "none");
   EXPECT_EQ(matched(t, "a.com", "/v1"), "none");
@@ -59,7 +60,8 @@ TEST(RouteTable, ARouteWhoseTokenEgressLacksIsAnErrorAtItsLine) {
 }
 
 TEST(RouteTable, UnknownKeysAndBrokenYamlAreErrors) {
-  EXPECT_EQ(error_of("routes: []\nroutse: []\n"), "routes.yaml:2: key 'routse': unknown key (known: routes)");
+  EXPECT_EQ(error_of("routes: []\nroutse: []\n"),
+            "routes.yaml:2: key 'routse': unknown key (known: routes)");
   EXPECT_NE(error_of("routes:\n  - {host: a.com, upstream: 'https://a', token_env: T, hedaer: X}\n")
                 .find("key 'hedaer': unknown key"),
             std::string::npos);

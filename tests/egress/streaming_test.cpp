@@ -3,9 +3,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 
 #include "egress_harness.hpp"
 
@@ -38,8 +38,8 @@ TEST(Streaming, ALargeChunkedDownloadPassesInBoundedMemory) {
   EXPECT_EQ(out, "200 " + std::to_string(total));
   const long after = peak_rss_kib(w.egress->process().pid());
   // A body held whole would add 256 MiB; streaming adds buffers only.
-  EXPECT_LT(after - before, 64 * 1024) << "peak RSS grew from " << before << " to " << after
-                                       << " KiB";
+  EXPECT_LT(after - before, 64 * 1024)
+      << "peak RSS grew from " << before << " to " << after << " KiB";
 }
 
 TEST(Streaming, AChunkedUploadArrivesWhole) {
@@ -50,9 +50,8 @@ TEST(Streaming, AChunkedUploadArrivesWhole) {
     std::string block(1 << 20, 'u');
     for (int i = 0; i < 24; ++i) f << block;
   }
-  auto [code, out] =
-      run({"curl", "-sS", "-H", "Transfer-Encoding: chunked", "--data-binary",
-           "@" + (dir / "blob").string(), w.egress->base() + "svc.test/upload"});
+  auto [code, out] = run({"curl", "-sS", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                          "@" + (dir / "blob").string(), w.egress->base() + "svc.test/upload"});
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["received"], 24 << 20);
   std::filesystem::remove_all(dir);
@@ -90,9 +89,9 @@ TEST(Streaming, AnUpstreamClosingAKeptConnectionCostsTheAgentNothing) {
 
 TEST(Streaming, HeadRequestsGetHeadersWithoutABody) {
   World w;
-  const std::string reply =
-      bottle_test::exchange(w.egress->port(), "HEAD /svc.test/echo HTTP/1.1\r\nHost: egress\r\n"
-                                              "Connection: close\r\n\r\n");
+  const std::string reply = bottle_test::exchange(w.egress->port(),
+                                                  "HEAD /svc.test/echo HTTP/1.1\r\nHost: egress\r\n"
+                                                  "Connection: close\r\n\r\n");
   EXPECT_TRUE(reply.starts_with("HTTP/1.1 200")) << reply;
   EXPECT_TRUE(reply.ends_with("\r\n\r\n")) << reply;
   EXPECT_NE(reply.find("Content-Length: "), std::string::npos) << reply;

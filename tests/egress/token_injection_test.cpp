@@ -70,8 +70,8 @@ TEST(TokenInjection, UpstreamCallsGoThroughTheProxyAndTheTokenIsInNoLog) {
 
 TEST(TokenInjection, ARequestNoRouteCoversGets403NamingHostAndPath) {
   World w;
-  auto [code, body] = run({"curl", "-sS", "-w", "\n%{http_code}",
-                           w.egress->base() + "other.test/some/path?token=abc"});
+  auto [code, body] = run(
+      {"curl", "-sS", "-w", "\n%{http_code}", w.egress->base() + "other.test/some/path?token=abc"});
   EXPECT_NE(body.find("no route for other.test/some/path"), std::string::npos) << body;
   EXPECT_TRUE(body.ends_with("\n403")) << body;
   EXPECT_EQ(body.find("abc"), std::string::npos) << body;
@@ -95,7 +95,8 @@ TEST(TokenInjection, AnUntrustedUpstreamCertificateIsRefusedNotIgnored) {
                   std::string("BOTTLE_TOKEN_GIT_TOKEN=") + World::kGitToken,
                   "HTTPS_PROXY=http://127.0.0.1:" + std::to_string(w.pipelock.port())},
                  {});
-  auto [code, body] = run({"curl", "-sS", "-w", "\n%{http_code}", sceptic.base() + "svc.test/echo"});
+  auto [code, body] =
+      run({"curl", "-sS", "-w", "\n%{http_code}", sceptic.base() + "svc.test/echo"});
   EXPECT_TRUE(body.ends_with("\n502")) << body;
   EXPECT_NE(body.find("not trusted"), std::string::npos) << body;
   EXPECT_EQ(w.upstream.received(), "");  // no request got past the handshake

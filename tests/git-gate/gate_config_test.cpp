@@ -23,7 +23,8 @@ TEST(GateConfig, SshUpstreamsGetTheHostsKeyWithStrictHostKeyChecking) {
 
 TEST(GateConfig, AKeyWithoutKnownHostsIsAnError) {
   try {
-    GateConfig::parse("upstreams:\n  - {name: p, upstream: 'git@h:p.git', ssh_key: /k}\n", "g.yaml");
+    GateConfig::parse("upstreams:\n  - {name: p, upstream: 'git@h:p.git', ssh_key: /k}\n",
+                      "g.yaml");
     FAIL();
   } catch (const bottle::config::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("g.yaml:2: upstream 1: key 'known_hosts': is required"),

@@ -32,7 +32,8 @@ int free_port() {
 Gate::Gate() : dir_(bottle_test::scratch_dir("git-gate")), port_(free_port()) {
   bottle_test::make_bare_repository(upstream(), "a project behind git-gate");
   // Like a hosted upstream's protected branch: history is never rewritten.
-  bottle_test::must({"git", "-C", upstream().string(), "config", "receive.denyNonFastForwards", "true"});
+  bottle_test::must(
+      {"git", "-C", upstream().string(), "config", "receive.denyNonFastForwards", "true"});
   std::ofstream(dir_ / "git-gate.yaml")
       << "listen: 127.0.0.1:" << port_ << "\nrepositories_dir: " << (dir_ / "repos").string()
       << "\nupstreams:\n  - {name: proj, upstream: \"file://" << upstream().string() << "\"}\n";
@@ -62,7 +63,8 @@ Gate::~Gate() {
   fs::remove_all(dir_);
 }
 
-std::pair<int, std::string> Gate::git(const std::string& repo, const std::vector<std::string>& args) {
+std::pair<int, std::string> Gate::git(const std::string& repo,
+                                      const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"git", "-C", repo};
   argv.insert(argv.end(), args.begin(), args.end());
   return bottle_test::run(argv);
@@ -75,7 +77,8 @@ std::string Gate::clone(const std::string& name) {
 }
 
 std::string Gate::rev(const fs::path& repo, const std::string& ref) {
-  auto [code, out] = bottle_test::run({"git", "-C", repo.string(), "rev-parse", "--verify", "-q", ref});
+  auto [code, out] =
+      bottle_test::run({"git", "-C", repo.string(), "rev-parse", "--verify", "-q", ref});
   if (code != 0) return "";
   return out.substr(0, out.find('\n'));
 }

@@ -30,9 +30,9 @@ TEST(PushGate, ASecretInTheSecondCommitRejectsTheWholePush) {
   const std::string before = g.rev(g.upstream(), "main");
   const std::string work = g.clone("work");
   g.commit_file(work, "config/app.env", "MODE=prod\n", "settings");
-  const std::string bad = g.commit_file(work, "config/app.env",
-                                        "MODE=prod\nREGION=eu-west-1\nAWS_KEY=" + kFakeAwsKey + "\n",
-                                        "credentials");
+  const std::string bad =
+      g.commit_file(work, "config/app.env",
+                    "MODE=prod\nREGION=eu-west-1\nAWS_KEY=" + kFakeAwsKey + "\n", "credentials");
   auto [code, out] = g.git(work, {"push", "origin", "main"});
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("push rejected: 1 secret found"), std::string::npos) << out;

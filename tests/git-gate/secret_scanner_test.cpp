@@ -28,9 +28,11 @@ std::string noise(std::size_t n, const std::string& alphabet, unsigned seed = 7)
 const std::string kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const std::string kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-std::vector<std::string> rules_found(const std::string& line, const SecretRules& rules = shipped()) {
+std::vector<std::string> rules_found(const std::string& line,
+                                     const SecretRules& rules = shipped()) {
   std::vector<std::string> ids;
-  for (const auto& f : scan_line(rules, line, "src/config.txt", 1, "c0ffee")) ids.push_back(f.rule_id);
+  for (const auto& f : scan_line(rules, line, "src/config.txt", 1, "c0ffee"))
+    ids.push_back(f.rule_id);
   return ids;
 }
 
@@ -44,20 +46,18 @@ bool finds(const std::string& line, const std::string& rule) {
 TEST(SecretScanner, EveryShippedRuleFindsItsSecret) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"aws-access-key-id", "aws_access_key_id = AKIA" + noise(16, kUpper)},
-      {"aws-secret-access-key",
-       "aws_secret_access_key = " + noise(40, kAlnum + "/+")},
+      {"aws-secret-access-key", "aws_secret_access_key = " + noise(40, kAlnum + "/+")},
       {"gcp-api-key", "key: AIza" + noise(35, kAlnum + "_-")},
       {"gcp-service-account-key", R"(  "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEv...",)"},
-      {"azure-storage-account-key",
-       "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=" + noise(86, kAlnum + "+/") + "=="},
+      {"azure-storage-account-key", "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=" +
+                                        noise(86, kAlnum + "+/") + "=="},
       {"github-token", "GH=ghp_" + noise(36, kAlnum)},
       {"github-token", "token: ghs_" + noise(36, kAlnum)},
       {"github-fine-grained-token", "github_pat_" + noise(82, kAlnum + "_")},
       {"gitlab-token", "glpat-" + noise(20, kAlnum + "-_")},
       {"slack-token", "SLACK=xoxb-" + noise(12, "0123456789") + "-" + noise(24, kAlnum)},
-      {"slack-webhook",
-       "url = https://hooks.slack.com/services/T" + noise(8, kUpper) + "/B" + noise(8, kUpper) +
-           "/" + noise(24, kAlnum)},
+      {"slack-webhook", "url = https://hooks.slack.com/services/T" + noise(8, kUpper) + "/B" +
+                            noise(8, kUpper) + "/" + noise(24, kAlnum)},
       {"stripe-key", "STRIPE=sk_live_" + noise(24, kAlnum)},
       {"npm-token", "//registry/:_authToken=npm_" + noise(36, kAlnum)},
       {"private-key", "-----BEGIN RSA PRIVATE KEY-----"},
@@ -78,24 +78,24 @@ TEST(SecretScanner, EveryShippedRuleFindsItsSecret) {
 
 TEST(SecretScanner, NearMissesAreNotFindings) {
   for (const std::string& line : std::vector<std::string>{
-           "aws_access_key_id = AKIA" + noise(15, kUpper),             // one short
-           "id = XAKIA" + noise(16, kUpper),                           // inside a word
-           "aws_secret_access_key = " + std::string(40, 'a'),          // no entropy
-           "key: AIza" + noise(34, kAlnum),                            // one short
+           "aws_access_key_id = AKIA" + noise(15, kUpper),     // one short
+           "id = XAKIA" + noise(16, kUpper),                   // inside a word
+           "aws_secret_access_key = " + std::string(40, 'a'),  // no entropy
+           "key: AIza" + noise(34, kAlnum),                    // one short
            std::string(R"("private_key_id": "0123abcd")"),
-           "AccountKey=" + noise(40, kAlnum),                          // too short
-           "ghp_" + noise(35, kAlnum),                                 // one short
-           "ghx_" + noise(36, kAlnum),                                 // no such prefix
-           "glpat-" + noise(19, kAlnum) + " ",                         // one short
-           "xoxz-" + noise(20, kAlnum),                                // no such prefix
+           "AccountKey=" + noise(40, kAlnum),   // too short
+           "ghp_" + noise(35, kAlnum),          // one short
+           "ghx_" + noise(36, kAlnum),          // no such prefix
+           "glpat-" + noise(19, kAlnum) + " ",  // one short
+           "xoxz-" + noise(20, kAlnum),         // no such prefix
            std::string("see https://hooks.slack.com/ for webhooks"),
-           "pk_live_" + noise(24, kAlnum),                             // publishable, not secret
+           "pk_live_" + noise(24, kAlnum),  // publishable, not secret
            std::string("npm_install_script = true"),
            std::string("-----BEGIN PUBLIC KEY-----"),
            std::string("-----BEGIN CERTIFICATE-----"),
-           std::string("header = eyJhbGciOiJIUzI1NiJ9"),              // a JWT header alone
+           std::string("header = eyJhbGciOiJIUzI1NiJ9"),             // a JWT header alone
            std::string("api_key = \"changeme_changeme_changeme\""),  // low entropy
-           std::string("password = os.environ[\"PASSWORD\"]"),        // a lookup, not a value
+           std::string("password = os.environ[\"PASSWORD\"]"),       // a lookup, not a value
            std::string("token = get_token_from_vault(secret_name)"),
        }) {
     EXPECT_EQ(rules_found(line), std::vector<std::string>{}) << line;
@@ -133,8 +133,8 @@ TEST(SecretScanner, AllowlistedPathsSecretsAndFingerprintsAreNotFindings) {
 
 TEST(SecretScanner, TheExcerptShowsWhereButNotTheSecret) {
   const std::string key = "AKIA" + noise(16, kUpper);
-  const auto found = scan_line(shipped(), "export AWS_ACCESS_KEY_ID=" + key + "  # prod", "env.sh",
-                               4, "abc123");
+  const auto found =
+      scan_line(shipped(), "export AWS_ACCESS_KEY_ID=" + key + "  # prod", "env.sh", 4, "abc123");
   ASSERT_EQ(found.size(), 1u);
   const std::string excerpt = found[0].redacted_excerpt();
   EXPECT_EQ(excerpt, "export AWS_ACCESS_KEY_ID=AKIA…  # prod");
@@ -145,13 +145,18 @@ TEST(SecretScanner, TheExcerptShowsWhereButNotTheSecret) {
 TEST(PatchScanner, TracksCommitPathAndNewLineNumbersAndSkipsBinaries) {
   const std::string key = "ghp_" + noise(36, kAlnum);
   const std::string patch =
-      "\x01" "aaaa1111\n\n"
+      "\x01"
+      "aaaa1111\n\n"
       "diff --git a/src/x.py b/src/x.py\nindex 1..2 100644\n--- a/src/x.py\n+++ b/src/x.py\n"
-      "@@ -10,0 +11,2 @@ def f():\n+ok = 1\n+value = '" + key + "'\n"
+      "@@ -10,0 +11,2 @@ def f():\n+ok = 1\n+value = '" +
+      key +
+      "'\n"
       "diff --git a/img.png b/img.png\nBinary files a/img.png and b/img.png differ\n"
-      "\x01" "bbbb2222\n\n"
+      "\x01"
+      "bbbb2222\n\n"
       "diff --git a/notes b/notes\n--- a/notes\n+++ b/notes\n@@ -1 +1 @@\n-old\n"
-      "+++ " + key + "\n";  // an added line that itself starts with "++"
+      "+++ " +
+      key + "\n";  // an added line that itself starts with "++"
   PatchScanner scanner(shipped());
   std::size_t start = 0;
   for (std::size_t nl; (nl = patch.find('\n', start)) != std::string::npos; start = nl + 1) {
@@ -171,9 +176,10 @@ TEST(SecretRulesFile, ErrorsNameTheFileLineAndKey) {
     }
     return "";
   };
-  EXPECT_NE(error_of("rules:\n  - {id: a, description: d, regex: '(unclosed'}\n")
-                .find("rules.yaml:2: rule 1: key 'regex': '(unclosed' is not a valid RE2 expression"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("rules:\n  - {id: a, description: d, regex: '(unclosed'}\n")
+          .find("rules.yaml:2: rule 1: key 'regex': '(unclosed' is not a valid RE2 expression"),
+      std::string::npos);
   EXPECT_NE(error_of("rules:\n  - {id: a, description: d, regex: 'x', secret_group: 2}\n")
                 .find("key 'secret_group': 2 is not a group of the expression"),
             std::string::npos);

@@ -38,7 +38,6 @@ bool on_path(const std::string& program);
 // "docker compose up -d" as one printable string, for messages.
 std::string printable(const std::vector<std::string>& argv);
 
-
 // Runs argv with stdout and stderr merged, passing to `line` each output line
 // as it arrives (for following logs). Returns the exit code.
 int run_line_by_line(const std::vector<std::string>& argv,

@@ -1,10 +1,10 @@
 #include "bottle/config/config_error.hpp"
 
-#include "bottle/config/atomic_file.hpp"
-
 #include <yaml-cpp/yaml.h>
 
 #include <system_error>
+
+#include "bottle/config/atomic_file.hpp"
 
 namespace bottle::config {
 
