@@ -83,6 +83,7 @@ void EgressConnection::begin_request() {
   head_only_ = expect_continue_ = upstream_ready_ = request_done_ = false;
   reused_ = retried_ = false;
   route_.reset();
+  token_ = {};
   response_started_ = exchange_over_ = keep_alive_ = false;
   record_ = {};
   record_.client = peer_;
@@ -214,13 +215,13 @@ void EgressConnection::on_request_head() {
     request_framing_ = {Framing::kNone, 0};
   }
   route_ = *route;
+  token_ = *token;
   open_upstream();
 }
 
 void EgressConnection::open_upstream() {
-  const auto token = server_.tokens().find(route_->token_env);
   const UpstreamUrl url = UpstreamUrl::parse(route_->upstream);
-  upstream_head_ = upstream_request_head(request_->get().base(), *target_, *route_, *token, url,
+  upstream_head_ = upstream_request_head(request_->get().base(), *target_, *route_, token_, url,
                                          request_framing_);
   const std::string key = url.host + ":" + std::to_string(url.port);
   new_response_parser();

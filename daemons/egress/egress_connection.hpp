@@ -80,6 +80,7 @@ class EgressConnection {
   std::string upstream_head_;  // holds the token until it is written
   std::optional<AgentTarget> target_;
   std::optional<bottle::config::Route> route_;
+  std::string_view token_;  // route_'s token, held by the server's TokenStore
   std::string upstream_key_;  // host:port the channel goes to
   std::chrono::steady_clock::time_point upstream_idle_since_;
   bool upstream_in_use_ = false;    // a request owns the channel
