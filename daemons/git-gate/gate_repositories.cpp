@@ -39,7 +39,6 @@ void prepare_repositories(const GateConfig& cfg, const std::string& self) {
     const std::string repo = cfg.repository(u);
     if (!fs::exists(fs::path(repo) / "HEAD")) git_or_throw({"git", "init", "-q", "--bare", repo});
     git_or_throw({"git", "-C", repo, "config", "core.hooksPath", hooks_dir(cfg)});
-    git_or_throw({"git", "-C", repo, "config", "gate.upstream", u.url});
     // The gate serves what upstream has; git gc must not prune a push in flight.
     git_or_throw({"git", "-C", repo, "config", "gc.auto", "0"});
   }
