@@ -67,7 +67,13 @@ int main(int argc, char** argv) {
       const auto rules =
           git_gate::SecretRules::load(rules_flag.empty() ? GIT_GATE_DEFAULT_RULES : rules_flag);
       git_gate::PatchScanner scanner(rules);
-      git_gate::scan_revisions(scanner, scan_repo, scan_revs);
+      try {
+        git_gate::scan_revisions(scanner, scan_repo, scan_revs);
+      } catch (const std::runtime_error& e) {
+        // Not 1: that means findings, and a failed scan has not looked.
+        log->error("{}", e.what());
+        return 2;
+      }
       for (const auto& f : scanner.findings()) {
         std::cout << f.fingerprint() << "\t" << f.redacted_excerpt() << "\n";
       }

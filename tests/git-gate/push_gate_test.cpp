@@ -95,3 +95,21 @@ TEST(PushGate, ABadConfigStopsGitGateWithFileAndLine) {
   EXPECT_NE(out.find("git-gate.yaml:2: upstream 1: key 'name': '../x'"), std::string::npos) << out;
   std::filesystem::remove_all(dir);
 }
+
+TEST(ScanCommand, ExitsOneWithFindingsAndTwoWhenGitFails) {
+  const auto dir = bottle_test::scratch_dir("git-gate-scan");
+  const std::string repo = (dir / "repo").string();
+  bottle_test::must({"git", "init", "-q", "-b", "main", repo});
+  std::ofstream(dir / "repo" / "app.env") << "AWS_KEY=" << kFakeAwsKey << "\n";
+  bottle_test::must({"git", "-C", repo, "add", "app.env"});
+  bottle_test::must({"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+                     "-qm", "key"});
+  auto [found, out] =
+      bottle_test::run({GIT_GATE_BIN, "--rules", SHIPPED_RULES, "scan", "--repo", repo, "main"});
+  EXPECT_EQ(found, 1);
+  EXPECT_NE(out.find(":app.env:aws-access-key-id:1\tAWS_KEY=AKIA…"), std::string::npos) << out;
+  auto [failed, why] = bottle_test::run(
+      {GIT_GATE_BIN, "--rules", SHIPPED_RULES, "scan", "--repo", repo, "no-such-branch"});
+  EXPECT_EQ(failed, 2) << why;
+  std::filesystem::remove_all(dir);
+}
