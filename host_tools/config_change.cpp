@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -28,6 +30,8 @@ std::vector<std::string> missing_from(const std::vector<std::string>& a,
   return out;
 }
 
+}  // namespace
+
 std::string operator_name() {
   for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
     if (const char* v = std::getenv(var); v && *v) return v;
@@ -35,24 +39,22 @@ std::string operator_name() {
   return "uid " + std::to_string(::getuid());
 }
 
-// One JSON line per applied change; O_APPEND keeps concurrent lines whole.
-void audit(const BottlePaths& paths, const LiveConfig& config,
-           const std::vector<std::string>& added, const std::vector<std::string>& removed) {
-  nlohmann::json line = {{"time", bottle::utc_timestamp()},
-                         {"operator", operator_name()},
-                         {"bottle", paths.slug()},
-                         {"change", config.what},
-                         {"added", added},
-                         {"removed", removed}};
+void append_audit(const BottlePaths& paths, nlohmann::json fields) {
+  nlohmann::json line = {
+      {"time", bottle::utc_timestamp()}, {"operator", operator_name()}, {"bottle", paths.slug()}};
+  line.update(fields);
   const std::string text = line.dump() + "\n";
   bottle::UniqueFd fd(
       ::open(paths.audit_log().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-  if (fd.valid()) {
-    [[maybe_unused]] ssize_t n = ::write(fd.get(), text.data(), text.size());
+  if (!fd.valid()) {
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot open the audit log " + paths.audit_log().string());
+  }
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot write the audit log " + paths.audit_log().string());
   }
 }
-
-}  // namespace
 
 LiveConfig pipelock_allowlist(const BottlePaths& paths) {
   return {"pipelock allowlist", paths.pipelock_config(), "USR1",
@@ -65,8 +67,10 @@ LiveConfig egress_routes(const BottlePaths& paths) {
 
 void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
                          const std::function<ConfigEdit(const std::string&)>& edit,
-                         const DockerCli& docker, std::ostream& out) {
+                         const DockerCli& docker, std::ostream& out,
+                         const ApplyContext& context) {
   ApplyLock lock(paths.apply_lock(), out);
+  if (context.precheck) context.precheck();
   const std::string container = paths.sidecars_container();
   if (!docker.container_running(container)) {
     throw ApplyError("the bundle container " + container + " is not running (bottle start " +
@@ -78,6 +82,7 @@ void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
   const auto removed = missing_from(change.before, change.after);
   if (change.new_text == live || (added.empty() && removed.empty())) {
     out << "bottle " << paths.slug() << ": " << config.what << " unchanged\n";
+    if (context.on_applied) context.on_applied();
     return;
   }
   bottle::config::write_file_atomically(config.file, change.new_text);
@@ -94,7 +99,10 @@ void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
   for (const auto& r : removed) out << "  - " << r << "\n";
   for (const auto& a : added) out << "  + " << a << "\n";
   out << "sent SIG" << config.signal << " to " << container << ": " << config.effect << "\n";
-  audit(paths, config, added, removed);
+  nlohmann::json fields = {{"change", config.what}, {"added", added}, {"removed", removed}};
+  fields.update(context.audit);
+  if (context.on_applied) context.on_applied();
+  append_audit(paths, fields);
 }
 
 }  // namespace host_tools

@@ -23,12 +23,6 @@ using bottle::config::ConfigError;
 
 namespace {
 
-std::set<std::string> bundle_tokens(const BottlePaths& paths) {
-  auto meta = read_metadata(paths.metadata_file());
-  if (!meta) return {};
-  return {meta->token_variables.begin(), meta->token_variables.end()};
-}
-
 void apply_routes(const BottlePaths& paths, const std::function<void(RoutesDocument&)>& change,
                   const DockerCli& docker, std::ostream& out) {
   const auto config = egress_routes(paths);
@@ -91,6 +85,12 @@ void apply_edit(EditBuffer& buffer, Apply apply) {
 }
 
 }  // namespace
+
+std::set<std::string> bundle_tokens(const BottlePaths& paths) {
+  auto meta = read_metadata(paths.metadata_file());
+  if (!meta) return {};
+  return {meta->token_variables.begin(), meta->token_variables.end()};
+}
 
 BottlePaths known_bottle(const std::filesystem::path& state_root, const std::string& name) {
   BottlePaths paths(state_root, name);

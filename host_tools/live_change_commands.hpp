@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ namespace host_tools {
 // The paths of a bottle that has been started at least once; throws
 // ConfigError pointing at `bottle ls` otherwise.
 BottlePaths known_bottle(const std::filesystem::path& state_root, const std::string& name);
+
+// The token variables the running bundle was given (from metadata.json).
+std::set<std::string> bundle_tokens(const BottlePaths& paths);
 
 // Text from a file, or from stdin when `file` is "-" or empty.
 std::string read_input(const std::string& file);

@@ -15,6 +15,7 @@
 #include "docker_cli.hpp"
 #include "inspect_commands.hpp"
 #include "live_change_commands.hpp"
+#include "proposal_commands.hpp"
 
 #ifndef BOTTLE_SOURCE_DIR
 #define BOTTLE_SOURCE_DIR "."
@@ -131,6 +132,21 @@ int main(int argc, char** argv) {
   r_remove->add_option("HOST", remove_host)->required();
   r_remove->add_option("--path-prefix", remove_prefix, "only the route under this prefix");
 
+  std::string proposal_id;
+  std::string comment;
+  auto* proposals =
+      app.add_subcommand("proposals", "list and decide the changes the agent proposed");
+  proposals->require_subcommand(1);
+  auto* pr_list = proposals->add_subcommand("list", "every proposal of a bottle, with its state");
+  auto* pr_show = proposals->add_subcommand("show", "one proposal: the change and the reason");
+  auto* pr_approve =
+      proposals->add_subcommand("approve", "apply a proposed change, as `bottle pipelock` would");
+  auto* pr_reject = proposals->add_subcommand("reject", "refuse a proposal, telling the agent why");
+  for (auto* c : {pr_list, pr_show, pr_approve, pr_reject}) add_bottle(c);
+  for (auto* c : {pr_show, pr_approve, pr_reject}) c->add_option("ID", proposal_id)->required();
+  pr_approve->add_option("-m,--comment", comment, "a note for the agent");
+  pr_reject->add_option("-m,--comment", comment, "why, for the agent")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -177,6 +193,10 @@ int main(int argc, char** argv) {
       routes_remove(paths, remove_host, prefix, docker, std::cout);
     }
     if (r_edit->parsed()) routes_edit(paths, docker, std::cout);
+    if (pr_list->parsed()) proposals_list(paths, std::cout);
+    if (pr_show->parsed()) proposals_show(paths, proposal_id, std::cout);
+    if (pr_approve->parsed()) proposals_approve(paths, proposal_id, comment, docker, std::cout);
+    if (pr_reject->parsed()) proposals_reject(paths, proposal_id, comment, std::cout);
     return kOk;
   } catch (const bottle::config::ConfigError& e) {
     std::cerr << "bottle: " << e.what() << "\n";

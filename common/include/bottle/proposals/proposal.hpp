@@ -1,0 +1,74 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bottle/config/route.hpp"
+
+// A change the agent asks for through supervise and the operator decides on
+// the host. The agent writes every byte of it, so both sides read it with the
+// same strict rules: the hostname and route rules of the host tool, no
+// unknown keys, bounded sizes, no control characters.
+namespace bottle::proposals {
+
+struct AllowlistChange {
+  std::vector<std::string> add;
+  std::vector<std::string> remove;
+};
+
+struct RouteRemoval {
+  std::string host;
+  std::optional<std::string> path_prefix;  // all the host's routes when unset
+};
+
+struct RouteChange {
+  std::vector<bottle::config::Route> add;
+  std::vector<RouteRemoval> remove;
+};
+
+enum class State { kPending, kApproved, kRejected };
+std::string state_name(State state);
+
+struct Proposal {
+  std::string id;
+  std::string created;  // UTC, ISO 8601
+  std::string reason;
+  std::variant<AllowlistChange, RouteChange> change;
+  State state = State::kPending;
+  // Set once decided.
+  std::string decided_at;
+  std::string decided_by;
+  std::string comment;
+
+  // "allowlist" or "routes".
+  std::string kind() const;
+  // One line per item: "+ host", "- host", "+ route …".
+  std::vector<std::string> summary() const;
+};
+
+// Bounds on what an agent may write.
+constexpr std::size_t kMaxReasonBytes = 2000;
+constexpr std::size_t kMaxItems = 50;
+
+// Checks and normalises an allowlist change given as {"add": [...], "remove": [...]}
+// (either may be missing, not both empty). Throws ConfigError naming the value.
+AllowlistChange allowlist_change_from_json(const nlohmann::json& args);
+// {"add": [route...], "remove": [{"host", "path_prefix"?}...]}; routes checked
+// by the same parser as routes.yaml.
+RouteChange route_change_from_json(const nlohmann::json& args);
+// A reason: a non-empty string, at most kMaxReasonBytes, no control characters
+// but newline and tab.
+std::string checked_reason(const nlohmann::json& value);
+
+nlohmann::json to_json(const Proposal& proposal);
+// Throws ConfigError naming `source` and what is wrong.
+Proposal proposal_from_json(const nlohmann::json& doc, const std::string& source);
+
+// Whether `id` has the form proposals are given ("p-20261122-103000-1a2b3c"),
+// which also keeps it a plain file name.
+bool valid_proposal_id(const std::string& id);
+
+}  // namespace bottle::proposals

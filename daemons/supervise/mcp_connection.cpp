@@ -1,0 +1,245 @@
+#include "mcp_connection.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/status.hpp>
+#include <cstdio>
+
+#include "mcp_server.hpp"
+
+namespace supervise {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string status_line(unsigned status) {
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason.data(), reason.size()) +
+         "\r\n";
+}
+
+std::string chunk(std::string_view data) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string out = size;
+  out.append(data);
+  out += "\r\n";
+  return out;
+}
+
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+}  // namespace
+
+McpConnection::McpConnection(McpServer& server, std::uint64_t id,
+                             std::unique_ptr<bottle::uv::TcpStream> client)
+    : server_(server),
+      id_(id),
+      client_(std::move(client)),
+      request_timer_(server.loop()),
+      idle_timer_(server.loop()),
+      keepalive_timer_(server.loop()),
+      peer_(client_->peer()) {}
+
+void McpConnection::start() {
+  new_parser();
+  client_->read([this](std::string_view data) { on_data(data); },
+                [this](int status) { on_end(status); });
+}
+
+void McpConnection::reject(const std::string& why) {
+  server_.log().warn("{}: refused: {}", peer_, why);
+  fail_request(503, "Service Unavailable: " + why);
+}
+
+void McpConnection::new_parser() {
+  parser_ = std::make_unique<Parser>();
+  parser_->header_limit(static_cast<std::uint32_t>(server_.settings().max_header_bytes));
+  parser_->body_limit(server_.settings().max_body_bytes);
+  const int idle = server_.settings().idle_timeout_seconds;
+  idle_timer_.start(static_cast<std::uint64_t>(idle) * 1000,
+                    [this] { finish("idle between requests"); });
+}
+
+void McpConnection::on_data(std::string_view data) {
+  if (closing_ || finished_) return;
+  if (!stream_session_.empty()) {
+    // A client does not send on its event stream; pipelined requests behind
+    // a GET would wait forever, so they are not taken.
+    return;
+  }
+  if (in_.empty() && !parser_->got_some()) {
+    idle_timer_.stop();
+    const int seconds = server_.settings().request_timeout_seconds;
+    request_timer_.start(static_cast<std::uint64_t>(seconds) * 1000, [this, seconds] {
+      fail_request(408, "Request Timeout: the request was not complete within " +
+                            std::to_string(seconds) + "s");
+    });
+  }
+  in_.append(data);
+  feed();
+}
+
+void McpConnection::on_end(int status) {
+  if (!stream_session_.empty()) {
+    finish("client closed its event stream");
+    return;
+  }
+  finish(status < 0 ? std::string("client connection error: ") + uv_strerror(status)
+                     : "client closed");
+}
+
+void McpConnection::feed() {
+  while (!closing_ && !finished_ && stream_session_.empty() && !in_.empty()) {
+    boost::beast::error_code ec;
+    const std::size_t used = parser_->put(boost::asio::buffer(in_.data(), in_.size()), ec);
+    in_.erase(0, used);
+    if (ec == http::error::need_more) {
+      if (!parser_->is_header_done() && in_.size() > server_.settings().max_header_bytes) {
+        fail_request(431, "Request Header Fields Too Large");
+      }
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      fail_request(431, "Request Header Fields Too Large");
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      fail_request(413, "Payload Too Large: at most " +
+                            std::to_string(server_.settings().max_body_bytes) + " bytes");
+      return;
+    }
+    if (ec) {
+      fail_request(400, "Bad Request: malformed HTTP: " + ec.message());
+      return;
+    }
+    if (parser_->is_done()) {
+      request_timer_.stop();
+      const HttpRequest request = parser_->release();
+      serve(request);
+      if (!closing_ && !finished_ && stream_session_.empty()) new_parser();
+      continue;
+    }
+    if (used == 0) return;
+  }
+}
+
+void McpConnection::serve(const HttpRequest& request) {
+  EndpointReply reply = server_.endpoint().handle(request);
+  const std::string method(request.method_string().data(), request.method_string().size());
+  server_.log().info("{} {} {} -> {}: {}", peer_, method,
+                     std::string(request.target().data(), request.target().size()), reply.status,
+                     reply.log);
+  if (reply.session_ended) server_.end_streams_of(reply.session_id);
+  const bool keep_alive = request.keep_alive();
+  switch (reply.kind) {
+    case EndpointReply::Kind::kPlain:
+      send_plain(reply.status, reply, keep_alive);
+      break;
+    case EndpointReply::Kind::kSseOnce:
+      send_event_stream(reply, keep_alive);
+      break;
+    case EndpointReply::Kind::kSseStream:
+      open_event_stream(reply);
+      break;
+  }
+}
+
+void McpConnection::send_plain(unsigned status, const EndpointReply& reply, bool keep_alive) {
+  std::string out = status_line(status);
+  for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
+  out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += reply.body;
+  write(std::move(out));
+  if (!keep_alive) close_after_writes("answered; the client asked to close");
+}
+
+void McpConnection::send_event_stream(const EndpointReply& reply, bool keep_alive) {
+  std::string out = status_line(200);
+  for (const auto& [name, value] : reply.headers) {
+    if (name != "Content-Type") out += name + ": " + value + "\r\n";
+  }
+  out += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+         "Transfer-Encoding: chunked\r\n";
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += chunk("event: message\ndata: " + reply.body + "\n\n");
+  out += kLastChunk;
+  write(std::move(out));
+  if (!keep_alive) close_after_writes("answered; the client asked to close");
+}
+
+void McpConnection::open_event_stream(const EndpointReply& reply) {
+  stream_session_ = reply.session_id;
+  idle_timer_.stop();
+  std::string out = status_line(200);
+  for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
+  out += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n";
+  // A first comment gets the head and something readable out at once.
+  out += chunk(": stream open\n\n");
+  write(std::move(out));
+  arm_keepalive();
+}
+
+void McpConnection::arm_keepalive() {
+  const auto every = static_cast<std::uint64_t>(server_.settings().keepalive_seconds) * 1000;
+  keepalive_timer_.start(every, [this] {
+    write(chunk(": keepalive\n\n"));
+    if (!finished_) arm_keepalive();
+  });
+}
+
+void McpConnection::fail_request(unsigned status, const std::string& message) {
+  request_timer_.stop();
+  EndpointReply reply;
+  reply.headers = {{"Content-Type", "application/json"}};
+  reply.body = jsonrpc::error_response(nullptr, -32000, message).dump();
+  server_.log().warn("{}: {} {}", peer_, status, message);
+  send_plain(status, reply, false);
+}
+
+void McpConnection::write(std::string bytes) {
+  if (finished_) return;
+  client_->write(std::move(bytes));
+  if (client_->write_queue_bytes() > server_.settings().max_queued_bytes) {
+    abort("the client is not reading");
+  }
+}
+
+void McpConnection::close_after_writes(const std::string& why) {
+  if (closing_) return;
+  closing_ = true;
+  idle_timer_.stop();
+  request_timer_.stop();
+  client_->pause_reading();
+  client_->write(std::string(), [this, why](int) { finish(why); });
+}
+
+void McpConnection::abort(const std::string& why) {
+  if (finished_) return;
+  if (!stream_session_.empty() && !closing_) {
+    // End the stream properly so the client sees it closed, not cut.
+    client_->write(std::string(kLastChunk));
+  }
+  finish(why);
+}
+
+void McpConnection::finish(const std::string& why) {
+  if (finished_) return;
+  finished_ = true;
+  request_timer_.stop();
+  idle_timer_.stop();
+  keepalive_timer_.stop();
+  client_->pause_reading();
+  if (!stream_session_.empty()) {
+    server_.endpoint().stream_closed(stream_session_);
+    server_.log().info("{}: event stream of session {} ended: {}", peer_, stream_session_, why);
+  }
+  server_.release(id_);
+}
+
+}  // namespace supervise

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bottle/uv/tcp.hpp"
+#include "bottle/uv/timer.hpp"
+#include "mcp_endpoint.hpp"
+
+namespace supervise {
+
+class McpServer;
+
+// One client connection: HTTP/1.1 requests one after another (keep-alive
+// and pipelining), each answered by the endpoint; a GET turns the connection
+// into the session's event stream until either side ends it.
+class McpConnection {
+ public:
+  McpConnection(McpServer& server, std::uint64_t id, std::unique_ptr<bottle::uv::TcpStream> client);
+  McpConnection(const McpConnection&) = delete;
+  McpConnection& operator=(const McpConnection&) = delete;
+
+  void start();
+  // Answers 503 and closes (over the connection cap).
+  void reject(const std::string& why);
+  // Ends the connection now (an open event stream is ended cleanly first).
+  void abort(const std::string& why);
+  // The session whose event stream this connection carries, if any.
+  const std::string& streaming_session() const { return stream_session_; }
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+  void new_parser();
+  void on_data(std::string_view data);
+  void on_end(int status);
+  void feed();
+  void serve(const HttpRequest& request);
+  void send_plain(unsigned status, const EndpointReply& reply, bool keep_alive);
+  void send_event_stream(const EndpointReply& reply, bool keep_alive);
+  void open_event_stream(const EndpointReply& reply);
+  void arm_keepalive();
+  // An HTTP error outside the endpoint (head too large, malformed), then close.
+  void fail_request(unsigned status, const std::string& message);
+  void write(std::string bytes);
+  void close_after_writes(const std::string& why);
+  void finish(const std::string& why);
+
+  McpServer& server_;
+  std::uint64_t id_;
+  std::unique_ptr<bottle::uv::TcpStream> client_;
+  std::unique_ptr<Parser> parser_;
+  std::string in_;
+  std::string stream_session_;
+  bool closing_ = false;
+  bool finished_ = false;
+  bottle::uv::Timer request_timer_;  // a started request must arrive whole in time
+  bottle::uv::Timer idle_timer_;     // between requests
+  bottle::uv::Timer keepalive_timer_;  // comments on an open event stream
+  std::string peer_;
+};
+
+}  // namespace supervise

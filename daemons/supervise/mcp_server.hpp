@@ -1,0 +1,66 @@
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bottle/uv/connection_set.hpp"
+#include "bottle/uv/loop.hpp"
+#include "bottle/uv/tcp.hpp"
+#include "mcp_endpoint.hpp"
+
+namespace supervise {
+
+class McpConnection;
+
+struct ServerSettings {
+  std::string listen_host = "0.0.0.0";
+  int listen_port = 8765;
+  std::size_t max_connections = 256;
+  std::size_t max_header_bytes = 16 * 1024;
+  // Proposals are a few hundred bytes; a megabyte is generous and bounded.
+  std::size_t max_body_bytes = 1024 * 1024;
+  int request_timeout_seconds = 30;
+  int idle_timeout_seconds = 120;
+  // Comments on an open event stream keep proxies and NATs from dropping it.
+  int keepalive_seconds = 25;
+  // A client that stops reading its event stream is cut past this much queued.
+  std::size_t max_queued_bytes = 1024 * 1024;
+};
+
+// Accepts MCP clients and runs one McpConnection for each, within the cap.
+class McpServer {
+ public:
+  McpServer(bottle::uv::Loop& loop, const ServerSettings& settings, McpEndpoint& endpoint,
+            spdlog::logger& log);
+  ~McpServer();
+  McpServer(const McpServer&) = delete;
+  McpServer& operator=(const McpServer&) = delete;
+
+  int port() const { return listener_.port(); }
+  // Closes the listener and every connection, ending open streams cleanly.
+  void stop();
+
+  // For connections.
+  bottle::uv::Loop& loop() { return loop_; }
+  const ServerSettings& settings() const { return settings_; }
+  McpEndpoint& endpoint() { return endpoint_; }
+  spdlog::logger& log() { return log_; }
+  void release(std::uint64_t id);
+  // Ends the event streams of a session that was deleted.
+  void end_streams_of(const std::string& session_id);
+
+ private:
+  void accept(std::unique_ptr<bottle::uv::TcpStream> client);
+
+  bottle::uv::Loop& loop_;
+  const ServerSettings& settings_;
+  McpEndpoint& endpoint_;
+  spdlog::logger& log_;
+  bottle::uv::ConnectionSet<McpConnection> connections_;
+  bottle::uv::TcpListener listener_;
+};
+
+}  // namespace supervise

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "bottle_paths.hpp"
+#include "docker_cli.hpp"
+
+// `bottle proposals ...`: the operator's side of supervise. The agent wrote
+// every proposal, so each is read back with the same strict rules supervise
+// used, and approve applies it through apply_config_change like any edit of
+// the operator's own.
+namespace host_tools {
+
+void proposals_list(const BottlePaths& paths, std::ostream& out);
+void proposals_show(const BottlePaths& paths, const std::string& id, std::ostream& out);
+void proposals_approve(const BottlePaths& paths, const std::string& id, const std::string& comment,
+                       const DockerCli& docker, std::ostream& out);
+void proposals_reject(const BottlePaths& paths, const std::string& id, const std::string& comment,
+                      std::ostream& out);
+
+}  // namespace host_tools
