@@ -59,7 +59,7 @@ std::string checked_host(const json& value, const std::string& what,
 
 std::vector<std::string> hosts_at(const json& args, const char* key) {
   std::vector<std::string> hosts;
-  const std::string what = std::string(key) + " item";
+  const std::string what = key;
   for (const json& item : list_at(args, key, "allowlist change")) {
     std::string host = checked_host(item, what, bottle::config::Wildcards::kAllowed);
     if (std::find(hosts.begin(), hosts.end(), host) != hosts.end()) {
