@@ -1,0 +1,83 @@
+// `bottle proposals` on proposals written as supervise writes them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "bottle/proposals/proposal_store.hpp"
+#include "bottle_cli_harness.hpp"
+
+namespace fs = std::filesystem;
+using namespace bottle::proposals;
+
+namespace {
+
+class Proposals : public ::testing::Test {
+ protected:
+  void SetUp() override { cli_.start_demo(); }
+  ProposalStore store() const { return ProposalStore(cli_.bottle_dir() / "proposals"); }
+  Proposal route_proposal(const std::string& token_env) const {
+    Proposal p;
+    p.reason = "the issue tracker's API";
+    p.change = RouteChange{route_change_from_json(
+        {{"add",
+          {{{"host", "tracker.example.com"}, {"upstream", "https://tracker.example.com"},
+            {"token_env", token_env}}}}})};
+    return store().create(p);
+  }
+  fs::path routes_yaml() const { return cli_.bottle_dir() / "egress/routes.yaml"; }
+  BottleCli cli_;
+};
+
+}  // namespace
+
+TEST_F(Proposals, ShowNamesTheTokenAndWhereARouteWouldSendIt) {
+  const Proposal p = route_proposal("GITHUB_TOKEN");
+  const auto r = cli_.run({"proposals", "show", "demo", p.id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("approving sends the value of $GITHUB_TOKEN to https://tracker.example.com"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  | the issue tracker's API"), std::string::npos) << r.out;
+}
+
+TEST_F(Proposals, ARouteApprovedGoesLiveBySighupAndIsAudited) {
+  const Proposal p = route_proposal("GITHUB_TOKEN");
+  const auto r = cli_.run({"proposals", "approve", "demo", p.id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(cli_.docker_called("docker kill --signal HUP claude-bottle-sidecars-demo"));
+  EXPECT_NE(read_text(routes_yaml()).find("tracker.example.com"), std::string::npos);
+  EXPECT_EQ(store().find(p.id)->state, State::kApproved);
+  EXPECT_NE(read_text(cli_.bottle_dir() / "audit.log").find("\"proposal\":\"" + p.id + "\""),
+            std::string::npos);
+}
+
+TEST_F(Proposals, ARouteNeedingATokenTheBundleLacksIsRefusedAndStaysPending) {
+  const Proposal p = route_proposal("AWS_SECRET_ACCESS_KEY");
+  const std::string before = read_text(routes_yaml());
+  const auto r = cli_.run({"proposals", "approve", "demo", p.id});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(routes_yaml()), before);
+  EXPECT_EQ(store().find(p.id)->state, State::kPending);
+  EXPECT_FALSE(cli_.docker_called("docker kill --signal HUP claude-bottle-sidecars-demo"));
+}
+
+TEST_F(Proposals, AProposalFileEditedToCarryATerminalEscapeIsRefused) {
+  Proposal p = route_proposal("GITHUB_TOKEN");
+  const fs::path file = cli_.bottle_dir() / "proposals" / (p.id + ".json");
+  std::string text = read_text(file);
+  text.replace(text.find("the issue"), 9, "\\u001b[2J");
+  std::ofstream(file) << text;
+  const auto r = cli_.run({"proposals", "show", "demo", p.id});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("control character"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("\x1b"), std::string::npos);
+  EXPECT_NE(cli_.run({"proposals", "list", "demo"}).out.find("unreadable"), std::string::npos);
+}
+
+TEST_F(Proposals, AnIdThatIsNotAProposalIdIsRefusedBeforeAnyFileIsOpened) {
+  const auto r = cli_.run({"proposals", "approve", "demo", "../../pipelock/pipelock"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is not a proposal id"), std::string::npos) << r.err;
+}
