@@ -49,7 +49,8 @@ Message parse_message(const std::string& body) {
     m.id = doc["id"];
     return m;
   }
-  throw RpcError(kInvalidRequest, "Invalid Request: neither a request, a notification nor a response");
+  throw RpcError(kInvalidRequest,
+                 "Invalid Request: neither a request, a notification nor a response");
 }
 
 json result_response(const json& id, json result) {

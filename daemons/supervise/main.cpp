@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--routes", routes_config, "the live egress routes.yaml")->capture_default_str();
   app.add_option("--listen", listen, "address:port to listen on")->capture_default_str();
-  app.add_option("--path", endpoint_settings.path, "the MCP endpoint's path")->capture_default_str();
+  app.add_option("--path", endpoint_settings.path, "the MCP endpoint's path")
+      ->capture_default_str();
   app.add_option("--allowed-host", extra_hosts,
                  "a Host name clients may use besides localhost and supervise (repeatable)");
   app.add_option("--max-body", settings.max_body_bytes, "largest request body, in bytes")

@@ -87,7 +87,7 @@ void McpConnection::on_end(int status) {
     return;
   }
   finish(status < 0 ? std::string("client connection error: ") + uv_strerror(status)
-                     : "client closed");
+                    : "client closed");
 }
 
 void McpConnection::feed() {
@@ -162,8 +162,9 @@ void McpConnection::send_event_stream(const EndpointReply& reply, bool keep_aliv
   for (const auto& [name, value] : reply.headers) {
     if (name != "Content-Type") out += name + ": " + value + "\r\n";
   }
-  out += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-         "Transfer-Encoding: chunked\r\n";
+  out +=
+      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "Transfer-Encoding: chunked\r\n";
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   out += chunk("event: message\ndata: " + reply.body + "\n\n");
@@ -177,8 +178,9 @@ void McpConnection::open_event_stream(const EndpointReply& reply) {
   idle_timer_.stop();
   std::string out = status_line(200);
   for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
-  out += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-         "Transfer-Encoding: chunked\r\n\r\n";
+  out +=
+      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
   // A first comment gets the head and something readable out at once.
   out += chunk(": stream open\n\n");
   write(std::move(out));

@@ -57,8 +57,8 @@ class McpConnection {
   std::string stream_session_;
   bool closing_ = false;
   bool finished_ = false;
-  bottle::uv::Timer request_timer_;  // a started request must arrive whole in time
-  bottle::uv::Timer idle_timer_;     // between requests
+  bottle::uv::Timer request_timer_;    // a started request must arrive whole in time
+  bottle::uv::Timer idle_timer_;       // between requests
   bottle::uv::Timer keepalive_timer_;  // comments on an open event stream
   std::string peer_;
 };

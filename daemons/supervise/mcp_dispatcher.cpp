@@ -38,15 +38,17 @@ McpDispatcher::Initialized McpDispatcher::initialize(const json& params) const {
       is_supported_protocol_version(asked) ? asked : supported_protocol_versions().front();
   if (params.contains("clientInfo") && params["clientInfo"].is_object()) {
     const json& info = params["clientInfo"];
-    out.client = info.value("name", std::string("?")) + "/" + info.value("version", std::string("?"));
+    out.client =
+        info.value("name", std::string("?")) + "/" + info.value("version", std::string("?"));
   } else {
     out.client = "unnamed client";
   }
-  out.result = {{"protocolVersion", out.protocol_version},
-                {"capabilities", {{"tools", {{"listChanged", false}}}}},
-                {"serverInfo",
-                 {{"name", "supervise"}, {"title", "claude-bottle supervise"}, {"version", "1.0.0"}}},
-                {"instructions", kInstructions}};
+  out.result = {
+      {"protocolVersion", out.protocol_version},
+      {"capabilities", {{"tools", {{"listChanged", false}}}}},
+      {"serverInfo",
+       {{"name", "supervise"}, {"title", "claude-bottle supervise"}, {"version", "1.0.0"}}},
+      {"instructions", kInstructions}};
   return out;
 }
 

@@ -37,7 +37,8 @@ std::string header(const HttpRequest& request, std::string_view name) {
 std::string host_without_port(std::string_view authority) {
   if (authority.starts_with('[')) {
     const auto close = authority.find(']');
-    return lower(authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
+    return lower(
+        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
   }
   return lower(authority.substr(0, authority.find(':')));
 }
@@ -91,7 +92,8 @@ std::string McpEndpoint::host_problem(const HttpRequest& request) const {
     const auto scheme_end = origin.find("://");
     const std::string authority =
         scheme_end == std::string::npos ? origin : origin.substr(scheme_end + 3);
-    if (!settings_.allowed_hosts.count(host_without_port(authority.substr(0, authority.find('/'))))) {
+    if (!settings_.allowed_hosts.count(
+            host_without_port(authority.substr(0, authority.find('/'))))) {
       return "Origin '" + origin + "' is not allowed";
     }
   }
@@ -111,8 +113,8 @@ EndpointReply McpEndpoint::handle(const HttpRequest& request) {
     std::string list;
     for (const auto& v : supported_protocol_versions()) list += (list.empty() ? "" : ", ") + v;
     return refuse(400, -32000,
-                  "Bad Request: unsupported MCP-Protocol-Version '" + version + "' (supported: " +
-                      list + ")");
+                  "Bad Request: unsupported MCP-Protocol-Version '" + version +
+                      "' (supported: " + list + ")");
   }
   switch (request.method()) {
     case http::verb::post:
@@ -184,7 +186,8 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
   if (!session) return refusal;
   reply.headers.emplace_back("Mcp-Session-Id", session->id);
   if (message.kind != jsonrpc::Message::Kind::kRequest) {
-    if (message.kind == jsonrpc::Message::Kind::kNotification) dispatcher_.notify(*session, message);
+    if (message.kind == jsonrpc::Message::Kind::kNotification)
+      dispatcher_.notify(*session, message);
     reply.status = 202;
     reply.headers = {{"Mcp-Session-Id", session->id}};
     reply.log = message.kind == jsonrpc::Message::Kind::kNotification ? message.method : "response";
@@ -192,10 +195,11 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
   }
   const json response = dispatcher_.handle(*session, message);
   reply.body = response.dump();
-  reply.log = describe(message) +
-              (response.contains("error") ? " -> error " + response["error"]["message"].get<std::string>()
-               : response["result"].value("isError", false) ? " -> tool error"
-                                                              : " -> ok");
+  reply.log =
+      describe(message) + (response.contains("error")
+                               ? " -> error " + response["error"]["message"].get<std::string>()
+                           : response["result"].value("isError", false) ? " -> tool error"
+                                                                        : " -> ok");
   // A tool call is where a server may want to say something before the result
   // (progress, logs), so it gets an event stream when the client takes one.
   if (accepts.sse && (!accepts.json || message.method == "tools/call")) {
@@ -206,7 +210,8 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
 
 EndpointReply McpEndpoint::get(const HttpRequest& request) {
   if (!accepted(request).sse || header(request, "Accept").empty()) {
-    return refuse(406, -32000, "Not Acceptable: GET opens an event stream; Accept text/event-stream");
+    return refuse(406, -32000,
+                  "Not Acceptable: GET opens an event stream; Accept text/event-stream");
   }
   EndpointReply refusal;
   Session* session = session_of(request, refusal);

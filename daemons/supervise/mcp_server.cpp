@@ -11,8 +11,9 @@ McpServer::McpServer(bottle::uv::Loop& loop, const ServerSettings& settings, Mcp
       endpoint_(endpoint),
       log_(log),
       connections_(loop),
-      listener_(loop, settings.listen_host, settings.listen_port, 256,
-                [this](std::unique_ptr<bottle::uv::TcpStream> client) { accept(std::move(client)); }) {}
+      listener_(
+          loop, settings.listen_host, settings.listen_port, 256,
+          [this](std::unique_ptr<bottle::uv::TcpStream> client) { accept(std::move(client)); }) {}
 
 McpServer::~McpServer() { stop(); }
 
@@ -32,9 +33,8 @@ void McpServer::accept(std::unique_ptr<bottle::uv::TcpStream> client) {
 void McpServer::release(std::uint64_t id) { connections_.release(id); }
 
 void McpServer::end_streams_of(const std::string& session_id) {
-  connections_.abort_if(
-      [&](const McpConnection& c) { return c.streaming_session() == session_id; },
-      "session ended");
+  connections_.abort_if([&](const McpConnection& c) { return c.streaming_session() == session_id; },
+                        "session ended");
 }
 
 void McpServer::stop() {

@@ -11,7 +11,7 @@ namespace supervise {
 struct Session {
   std::string id;
   std::string protocol_version;
-  std::string client;  // clientInfo name/version, for logs
+  std::string client;        // clientInfo name/version, for logs
   bool initialized = false;  // notifications/initialized arrived
   std::size_t open_streams = 0;
   std::chrono::steady_clock::time_point last_used;

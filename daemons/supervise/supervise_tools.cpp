@@ -29,8 +29,7 @@ json object_schema(json properties, std::vector<std::string> required) {
           {"additionalProperties", false}};
 }
 
-const json kHostList = {
-    {"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", 50}};
+const json kHostList = {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", 50}};
 
 const json kReason = {{"type", "string"},
                       {"description",
@@ -42,16 +41,19 @@ json route_schema() {
       {{"host", {{"type", "string"}, {"description", "the host the agent calls egress for"}}},
        {"path_prefix", {{"type", "string"}, {"description", "only under this path (default /)"}}},
        {"upstream", {{"type", "string"}, {"description", "https://host[:port][/path]"}}},
-       {"header", {{"type", "string"}, {"description", "header carrying the token (Authorization)"}}},
-       {"value", {{"type", "string"}, {"description", "header value with {token} (Bearer {token})"}}},
+       {"header",
+        {{"type", "string"}, {"description", "header carrying the token (Authorization)"}}},
+       {"value",
+        {{"type", "string"}, {"description", "header value with {token} (Bearer {token})"}}},
        {"token_env",
         {{"type", "string"}, {"description", "the operator's variable holding the token"}}}},
       {"host", "upstream", "token_env"});
 }
 
 json route_json(const bottle::config::Route& r) {
-  return {{"host", r.host},       {"path_prefix", r.path_prefix}, {"upstream", r.upstream},
-          {"header", r.header},   {"value", r.value},             {"token_env", r.token_env}};
+  return {{"host", r.host},         {"path_prefix", r.path_prefix},
+          {"upstream", r.upstream}, {"header", r.header},
+          {"value", r.value},       {"token_env", r.token_env}};
 }
 
 json proposal_state(const Proposal& p) {
@@ -69,14 +71,28 @@ json proposal_state(const Proposal& p) {
 }
 
 std::string describe_state(const Proposal& p) {
-  std::string text = "proposal " + p.id + " (" + p.kind() + "): " +
-                     bottle::proposals::state_name(p.state);
+  std::string text =
+      "proposal " + p.id + " (" + p.kind() + "): " + bottle::proposals::state_name(p.state);
   if (p.state != bottle::proposals::State::kPending) {
     text += " at " + p.decided_at;
     if (!p.comment.empty()) text += "; the operator's comment: " + p.comment;
   }
   for (const auto& line : p.summary()) text += "\n  " + line;
   return text;
+}
+
+// Both propose_* tools take add, remove and reason: the reason goes into `p`,
+// the rest is the change, for the shared proposal rules.
+json proposal_change(const json& args, Proposal& p) {
+  for (const auto& [key, value] : args.items()) {
+    if (key != "add" && key != "remove" && key != "reason") {
+      throw ConfigError("unknown argument '" + key + "' (known: add, remove, reason)");
+    }
+  }
+  p.reason = bottle::proposals::checked_reason(args.value("reason", json()));
+  json change = args;
+  change.erase("reason");
+  return change;
 }
 
 }  // namespace
@@ -102,8 +118,9 @@ json SuperviseTools::list() const {
         "Asks the operator to add hosts to the allowlist or remove them. The proposal is checked "
         "now with the operator's own rules and then waits for the operator's decision; poll "
         "get_proposal with the returned id."},
-       {"inputSchema", object_schema({{"add", kHostList}, {"remove", kHostList}, {"reason", kReason}},
-                                     {"reason"})}},
+       {"inputSchema",
+        object_schema({{"add", kHostList}, {"remove", kHostList}, {"reason", kReason}},
+                      {"reason"})}},
       {{"name", "propose_route_change"},
        {"title", "Ask for an egress route to be added or removed"},
        {"description",
@@ -111,16 +128,15 @@ json SuperviseTools::list() const {
         "remove them. The token must be one the operator already gave this bottle. Poll "
         "get_proposal with the returned id."},
        {"inputSchema",
-        object_schema(
-            {{"add", {{"type", "array"}, {"items", route_schema()}, {"maxItems", 50}}},
-             {"remove",
-              {{"type", "array"},
-               {"items", object_schema({{"host", {{"type", "string"}}},
-                                        {"path_prefix", {{"type", "string"}}}},
-                                       {"host"})},
-               {"maxItems", 50}}},
-             {"reason", kReason}},
-            {"reason"})}},
+        object_schema({{"add", {{"type", "array"}, {"items", route_schema()}, {"maxItems", 50}}},
+                       {"remove",
+                        {{"type", "array"},
+                         {"items", object_schema({{"host", {{"type", "string"}}},
+                                                  {"path_prefix", {{"type", "string"}}}},
+                                                 {"host"})},
+                         {"maxItems", 50}}},
+                       {"reason", kReason}},
+                      {"reason"})}},
       {{"name", "get_proposal"},
        {"title", "Read a proposal's state"},
        {"description",
@@ -173,19 +189,14 @@ json SuperviseTools::get_routes() const {
 }
 
 json SuperviseTools::propose_allowlist_change(const json& args) const {
-  for (const auto& [key, value] : args.items()) {
-    if (key != "add" && key != "remove" && key != "reason") {
-      throw ConfigError("unknown argument '" + key + "' (known: add, remove, reason)");
-    }
-  }
   Proposal p;
-  p.reason = bottle::proposals::checked_reason(args.value("reason", json()));
-  json change = args;
-  change.erase("reason");
+  const json change = proposal_change(args, p);
   auto hosts = bottle::proposals::allowlist_change_from_json(change);
   // Judged against what runs now, as the host tool would judge it.
   const auto live = configs_.allowlist();
-  auto listed = [&](const std::string& h) { return std::find(live.begin(), live.end(), h) != live.end(); };
+  auto listed = [&](const std::string& h) {
+    return std::find(live.begin(), live.end(), h) != live.end();
+  };
   for (const auto& h : hosts.add) {
     if (listed(h)) throw ConfigError(h + " is already allowed");
   }
@@ -197,15 +208,8 @@ json SuperviseTools::propose_allowlist_change(const json& args) const {
 }
 
 json SuperviseTools::propose_route_change(const json& args) const {
-  for (const auto& [key, value] : args.items()) {
-    if (key != "add" && key != "remove" && key != "reason") {
-      throw ConfigError("unknown argument '" + key + "' (known: add, remove, reason)");
-    }
-  }
   Proposal p;
-  p.reason = bottle::proposals::checked_reason(args.value("reason", json()));
-  json change = args;
-  change.erase("reason");
+  const json change = proposal_change(args, p);
   auto routes = bottle::proposals::route_change_from_json(change);
   const auto live = configs_.routes();
   for (const auto& r : routes.add) {
@@ -232,7 +236,8 @@ json SuperviseTools::propose_route_change(const json& args) const {
 json SuperviseTools::submitted(const Proposal& p) const {
   std::string lines;
   for (const auto& line : p.summary()) lines += (lines.empty() ? "" : "; ") + line;
-  log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(), lines, json(p.reason).dump());
+  log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(), lines,
+            json(p.reason).dump());
   std::string text = describe_state(p) +
                      "\nThe operator decides on the host; ask get_proposal with id " + p.id +
                      " for the outcome.";

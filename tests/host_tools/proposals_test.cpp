@@ -19,10 +19,10 @@ class Proposals : public ::testing::Test {
   Proposal route_proposal(const std::string& token_env) const {
     Proposal p;
     p.reason = "the issue tracker's API";
-    p.change = RouteChange{route_change_from_json(
-        {{"add",
-          {{{"host", "tracker.example.com"}, {"upstream", "https://tracker.example.com"},
-            {"token_env", token_env}}}}})};
+    p.change = RouteChange{route_change_from_json({{"add",
+                                                    {{{"host", "tracker.example.com"},
+                                                      {"upstream", "https://tracker.example.com"},
+                                                      {"token_env", token_env}}}}})};
     return store().create(p);
   }
   fs::path routes_yaml() const { return cli_.bottle_dir() / "egress/routes.yaml"; }

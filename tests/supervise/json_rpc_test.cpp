@@ -19,7 +19,8 @@ int error_code_of(const std::string& body) {
 }  // namespace
 
 TEST(JsonRpc, ARequestHasItsIdMethodAndParams) {
-  const auto m = parse_message(R"({"jsonrpc":"2.0","id":"a1","method":"tools/list","params":{"x":1}})");
+  const auto m =
+      parse_message(R"({"jsonrpc":"2.0","id":"a1","method":"tools/list","params":{"x":1}})");
   EXPECT_EQ(m.kind, Message::Kind::kRequest);
   EXPECT_EQ(m.id, "a1");
   EXPECT_EQ(m.method, "tools/list");
@@ -33,7 +34,8 @@ TEST(JsonRpc, AMessageWithoutIdIsANotificationAndMissingParamsAreAnEmptyObject) 
 }
 
 TEST(JsonRpc, AResultOrErrorWithAnIdIsAResponse) {
-  EXPECT_EQ(parse_message(R"({"jsonrpc":"2.0","id":3,"result":{}})").kind, Message::Kind::kResponse);
+  EXPECT_EQ(parse_message(R"({"jsonrpc":"2.0","id":3,"result":{}})").kind,
+            Message::Kind::kResponse);
   EXPECT_EQ(parse_message(R"({"jsonrpc":"2.0","id":3,"error":{"code":1,"message":"x"}})").kind,
             Message::Kind::kResponse);
 }

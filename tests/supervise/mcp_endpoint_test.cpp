@@ -21,7 +21,8 @@ class Endpoint : public ::testing::Test {
  protected:
   Endpoint()
       : dir_(make_dir()),
-        log_(std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_st>())),
+        log_(std::make_shared<spdlog::logger>("test",
+                                              std::make_shared<spdlog::sinks::null_sink_st>())),
         configs_(dir_ / "pipelock.yaml", dir_ / "routes.yaml"),
         store_(dir_ / "proposals"),
         tools_(configs_, store_, *log_),
@@ -59,15 +60,14 @@ class Endpoint : public ::testing::Test {
   }
 
   std::string initialize(const std::string& version = "2025-06-18") {
-    const auto r = endpoint_.handle(post(
-        json{{"jsonrpc", "2.0"},
-             {"id", 1},
-             {"method", "initialize"},
-             {"params",
-              {{"protocolVersion", version},
-               {"capabilities", json::object()},
-               {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}
-            .dump()));
+    const auto r = endpoint_.handle(post(json{{"jsonrpc", "2.0"},
+                                              {"id", 1},
+                                              {"method", "initialize"},
+                                              {"params",
+                                               {{"protocolVersion", version},
+                                                {"capabilities", json::object()},
+                                                {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}
+                                             .dump()));
     EXPECT_EQ(r.status, 200u);
     return header(r, "Mcp-Session-Id");
   }
@@ -156,7 +156,8 @@ TEST_F(Endpoint, BadBodiesAndWrongContentTypesGetTheRightStatus) {
 }
 
 TEST_F(Endpoint, AForeignHostOrOriginIsRefusedAgainstDnsRebinding) {
-  auto r = post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})");
+  auto r = post(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})");
   r.set(http::field::host, "evil.example.com");
   EXPECT_EQ(endpoint_.handle(r).status, 403u);
   r.set(http::field::host, "localhost:8765");
@@ -169,12 +170,13 @@ TEST_F(Endpoint, AForeignHostOrOriginIsRefusedAgainstDnsRebinding) {
 
 TEST_F(Endpoint, ToolCallsAnswerAsAnEventStreamWhenTheClientTakesOne) {
   const std::string session = initialize();
-  auto r = endpoint_.handle(post(
-      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get_allowlist"}})", session));
+  auto r = endpoint_.handle(
+      post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get_allowlist"}})",
+           session));
   EXPECT_EQ(r.kind, EndpointReply::Kind::kSseOnce);
   EXPECT_EQ(json::parse(r.body)["result"]["structuredContent"]["hosts"], json({"a.com"}));
-  auto json_only = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get_routes"}})",
-                        session);
+  auto json_only = post(
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get_routes"}})", session);
   json_only.set(http::field::accept, "application/json");
   r = endpoint_.handle(json_only);
   EXPECT_EQ(r.kind, EndpointReply::Kind::kPlain);
@@ -191,8 +193,9 @@ TEST_F(Endpoint, AProposalIsValidatedAgainstTheLiveListAndStoredPending) {
   EXPECT_EQ(made["change"], json({"+ allow pypi.org"}));
   EXPECT_TRUE(store_.find(made["id"].get<std::string>()));
 
-  r = call(session, "tools/call",
-           {{"name", "propose_allowlist_change"}, {"arguments", {{"add", {"a.com"}}, {"reason", "x"}}}});
+  r = call(
+      session, "tools/call",
+      {{"name", "propose_allowlist_change"}, {"arguments", {{"add", {"a.com"}}, {"reason", "x"}}}});
   EXPECT_TRUE(r["result"]["isError"].get<bool>());
   EXPECT_NE(r["result"]["content"][0]["text"].get<std::string>().find("a.com is already allowed"),
             std::string::npos);

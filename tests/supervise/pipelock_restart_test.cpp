@@ -16,11 +16,11 @@ TEST(PipelockRestart, SigusrOneLeavesSupervisesSessionAndEventStreamOpen) {
   const int pipelock_port = harness::free_tcp_port();
   const int supervise_port = harness::free_tcp_port();
   const std::string supervise_entry =
-      "  - name: supervise\n    argv: [" + std::string(SUPERVISE_BIN) + ", --listen, '127.0.0.1:" +
-      std::to_string(supervise_port) + "', --proposals, '" + files.proposals.string() +
-      "', --pipelock-config, '" + files.pipelock_config.string() + "', --routes, '" +
-      files.routes_config.string() + "']\n    readiness: {tcp_port: " +
-      std::to_string(supervise_port) + "}\n";
+      "  - name: supervise\n    argv: [" + std::string(SUPERVISE_BIN) +
+      ", --listen, '127.0.0.1:" + std::to_string(supervise_port) + "', --proposals, '" +
+      files.proposals.string() + "', --pipelock-config, '" + files.pipelock_config.string() +
+      "', --routes, '" + files.routes_config.string() +
+      "']\n    readiness: {tcp_port: " + std::to_string(supervise_port) + "}\n";
   harness::SupervisorUnderTest sup(harness::registry(
       {harness::testd_entry("pipelock", {"--listen", std::to_string(pipelock_port)},
                             "    on_signal: {SIGUSR1: restart}\n    readiness: {tcp_port: " +
@@ -32,8 +32,10 @@ TEST(PipelockRestart, SigusrOneLeavesSupervisesSessionAndEventStreamOpen) {
 
   McpSession session(supervise_port);
   HttpConnection stream(supervise_port);
-  stream.send_raw("GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-                  "Mcp-Session-Id: " + session.id() + "\r\n\r\n");
+  stream.send_raw(
+      "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+      "Mcp-Session-Id: " +
+      session.id() + "\r\n\r\n");
   ASSERT_EQ(stream.read_head().status, 200u);
 
   sup.signal(SIGUSR1);

@@ -42,49 +42,65 @@ Proposal allowlist_proposal(std::vector<std::string> add) {
 TEST(ProposalRules, HostsAreCheckedAndNormalisedWithTheHostToolsRules) {
   const auto change = allowlist_change_from_json({{"add", {"PyPI.org.", "*.pythonhosted.org"}}});
   EXPECT_EQ(change.add, (std::vector<std::string>{"pypi.org", "*.pythonhosted.org"}));
-  EXPECT_NE(error_of([] { allowlist_change_from_json({{"add", {"bad host"}}}); })
-                .find("host \"bad host\" has the character ' '"),
+  EXPECT_NE(error_of([] {
+              allowlist_change_from_json({{"add", {"bad host"}}});
+            }).find("host \"bad host\" has the character ' '"),
             std::string::npos);
-  EXPECT_NE(error_of([] { allowlist_change_from_json({{"add", {"a..b"}}}); }).find("empty label"),
+  EXPECT_NE(error_of([] {
+              allowlist_change_from_json({{"add", {"a..b"}}});
+            }).find("empty label"),
             std::string::npos);
-  EXPECT_NE(error_of([] { allowlist_change_from_json({{"add", {42}}}); }).find("not a string"),
+  EXPECT_NE(error_of([] {
+              allowlist_change_from_json({{"add", {42}}});
+            }).find("not a string"),
             std::string::npos);
 }
 
 TEST(ProposalRules, AnEmptyOrContradictoryOrOversizedChangeIsRefused) {
   EXPECT_NE(error_of([] { allowlist_change_from_json(json::object()); }).find("at least one host"),
             std::string::npos);
-  EXPECT_NE(error_of([] { allowlist_change_from_json({{"add", {"a.com"}}, {"remove", {"a.com"}}}); })
-                .find("both added and removed"),
+  EXPECT_NE(error_of([] {
+              allowlist_change_from_json({{"add", {"a.com"}}, {"remove", {"a.com"}}});
+            }).find("both added and removed"),
             std::string::npos);
   json many = json::array();
   for (int i = 0; i < 51; ++i) many.push_back("h" + std::to_string(i) + ".com");
-  EXPECT_NE(error_of([&] { allowlist_change_from_json({{"add", many}}); }).find("at most 50"),
+  EXPECT_NE(error_of([&] {
+              allowlist_change_from_json({{"add", many}});
+            }).find("at most 50"),
             std::string::npos);
-  EXPECT_NE(error_of([] { allowlist_change_from_json({{"add", "a.com"}}); }).find("must be a list"),
+  EXPECT_NE(error_of([] {
+              allowlist_change_from_json({{"add", "a.com"}});
+            }).find("must be a list"),
             std::string::npos);
 }
 
 TEST(ProposalRules, RoutesPassTheSameParserAsRoutesYaml) {
-  const auto change = route_change_from_json(
-      {{"add", {{{"host", "api.github.com"}, {"upstream", "https://api.github.com"},
-                 {"token_env", "GH_TOKEN"}}}}});
+  const auto change = route_change_from_json({{"add",
+                                               {{{"host", "api.github.com"},
+                                                 {"upstream", "https://api.github.com"},
+                                                 {"token_env", "GH_TOKEN"}}}}});
   ASSERT_EQ(change.add.size(), 1u);
   EXPECT_EQ(change.add[0].header, "Authorization");
   EXPECT_EQ(change.add[0].value, "Bearer {token}");
   // Tokens only ever travel over TLS.
+  EXPECT_NE(
+      error_of([] {
+        route_change_from_json(
+            {{"add", {{{"host", "a.com"}, {"upstream", "http://a.com"}, {"token_env", "T"}}}}});
+      }).find("must start with https://"),
+      std::string::npos);
   EXPECT_NE(error_of([] {
-              route_change_from_json({{"add", {{{"host", "a.com"}, {"upstream", "http://a.com"},
-                                                {"token_env", "T"}}}}});
-            }).find("must start with https://"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              route_change_from_json({{"add", {{{"host", "a.com"}, {"upstream", "https://a.com"},
-                                                {"token_env", "T"}, {"tokn", "x"}}}}});
+              route_change_from_json({{"add",
+                                       {{{"host", "a.com"},
+                                         {"upstream", "https://a.com"},
+                                         {"token_env", "T"},
+                                         {"tokn", "x"}}}}});
             }).find("unknown key"),
             std::string::npos);
-  EXPECT_NE(error_of([] { route_change_from_json({{"remove", {{{"host", "a.com"}, {"path_prefix", "x"}}}}}); })
-                .find("starting with '/'"),
+  EXPECT_NE(error_of([] {
+              route_change_from_json({{"remove", {{{"host", "a.com"}, {"path_prefix", "x"}}}}});
+            }).find("starting with '/'"),
             std::string::npos);
 }
 

@@ -12,8 +12,9 @@ using namespace std::chrono_literals;
 TEST(Robustness, AnOversizeBodyGets413BeforeItIsReadAndTheServerGoesOn) {
   Supervise server(scratch_bottle("supervise-oversize"), {"--max-body", "65536"});
   HttpConnection c(server.port());
-  c.send_raw("POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-             "Content-Length: 10000000\r\n\r\n{\"jsonrpc\":");
+  c.send_raw(
+      "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Content-Length: 10000000\r\n\r\n{\"jsonrpc\":");
   const auto reply = c.read_reply();
   EXPECT_EQ(reply.status, 413u);
   EXPECT_EQ(message_of(reply)["error"]["code"], -32000);
@@ -37,22 +38,28 @@ TEST(Robustness, ClientsVanishingMidRequestOrMidStreamCostNothing) {
   McpSession session(server.port());
   {
     HttpConnection stream(server.port());
-    stream.send_raw("GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-                    "Mcp-Session-Id: " + session.id() + "\r\n\r\n");
+    stream.send_raw(
+        "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+        "Mcp-Session-Id: " +
+        session.id() + "\r\n\r\n");
     ASSERT_EQ(stream.read_head().status, 200u);
   }  // closed without a word
   ASSERT_TRUE(server.process().stderr_line_with("event stream of session " + session.id() +
                                                 " ended: client closed"));
   {
     HttpConnection half(server.port());
-    half.send_raw("POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                  "Mcp-Session-Id: " + session.id() + "\r\nContent-Length: 100\r\n\r\n{\"json");
+    half.send_raw(
+        "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        "Mcp-Session-Id: " +
+        session.id() + "\r\nContent-Length: 100\r\n\r\n{\"json");
   }
   // The session is intact and a new stream can be opened.
   EXPECT_EQ(session.call("ping")["result"], json::object());
   HttpConnection again(server.port());
-  again.send_raw("GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-                 "Mcp-Session-Id: " + session.id() + "\r\n\r\n");
+  again.send_raw(
+      "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+      "Mcp-Session-Id: " +
+      session.id() + "\r\n\r\n");
   EXPECT_EQ(again.read_head().status, 200u);
   EXPECT_TRUE(server.process().running());
 }
@@ -90,8 +97,10 @@ TEST(Robustness, TheEventStreamKeepsAliveAndEndsCleanlyWhenTheSessionIsDeleted) 
   Supervise server(scratch_bottle("supervise-stream"), {"--keepalive-seconds", "1"});
   McpSession session(server.port());
   HttpConnection stream(server.port());
-  stream.send_raw("GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-                  "Mcp-Session-Id: " + session.id() + "\r\n\r\n");
+  stream.send_raw(
+      "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+      "Mcp-Session-Id: " +
+      session.id() + "\r\n\r\n");
   const auto head = stream.read_head();
   ASSERT_EQ(head.status, 200u);
   EXPECT_EQ(head.headers.at("content-type"), "text/event-stream");

@@ -106,12 +106,13 @@ TEST(ConformanceSuite, ServerScenariosPassExceptThoseNeedingTheSuitesOwnFixtureT
   const auto [code, output] = bottle_test::run(
       {node_dir + "/node_modules/.bin/node",
        node_dir + "/node_modules/@modelcontextprotocol/conformance/dist/index.js", "server",
-       "--url", "http://localhost:" + std::to_string(server.port()) + "/mcp",
-       "--expected-failures", CONFORMANCE_BASELINE});
+       "--url", "http://localhost:" + std::to_string(server.port()) + "/mcp", "--expected-failures",
+       CONFORMANCE_BASELINE});
   EXPECT_EQ(code, 0) << output;
   for (const char* scenario : {"server-initialize", "ping", "tools-list",
                                "server-sse-multiple-streams", "dns-rebinding-protection"}) {
     EXPECT_NE(output.find(std::string("✓ ") + scenario + ":"), std::string::npos)
-        << scenario << "\n" << output;
+        << scenario << "\n"
+        << output;
   }
 }

@@ -192,10 +192,12 @@ McpSession::McpSession(int port) : connection_(port) {
                        {"capabilities", json::object()},
                        {"clientInfo", {{"name", "harness"}, {"version", "1"}}}}}};
   const auto reply = connection_.request(
-      "POST", {{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}},
+      "POST",
+      {{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}},
       init.dump());
   if (reply.status != 200 || !reply.headers.count("mcp-session-id")) {
-    throw std::runtime_error("initialize failed: " + std::to_string(reply.status) + " " + reply.body);
+    throw std::runtime_error("initialize failed: " + std::to_string(reply.status) + " " +
+                             reply.body);
   }
   id_ = reply.headers.at("mcp-session-id");
   connection_.request("POST", headers(),

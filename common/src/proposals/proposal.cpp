@@ -139,8 +139,9 @@ std::vector<std::string> Proposal::summary() const {
     const auto& r = std::get<RouteChange>(change);
     for (const auto& route : r.add) lines.push_back("+ route " + route.summary());
     for (const auto& removal : r.remove) {
-      lines.push_back("- route " + removal.host +
-                      (removal.path_prefix ? *removal.path_prefix : std::string(" (every prefix)")));
+      lines.push_back(
+          "- route " + removal.host +
+          (removal.path_prefix ? *removal.path_prefix : std::string(" (every prefix)")));
     }
   }
   return lines;

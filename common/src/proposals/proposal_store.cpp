@@ -81,7 +81,8 @@ std::string created_now() {
 
 std::filesystem::path ProposalStore::file_of(const std::string& id) const {
   if (!valid_proposal_id(id)) {
-    throw ConfigError("'" + id + "' is not a proposal id (they look like p-20261122-103000-1a2b3c)");
+    throw ConfigError("'" + id +
+                      "' is not a proposal id (they look like p-20261122-103000-1a2b3c)");
   }
   return dir_ / (id + ".json");
 }
