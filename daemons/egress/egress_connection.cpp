@@ -4,15 +4,17 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <cstdio>
 #include <limits>
 
+#include "bottle/http/chunked.hpp"
 #include "egress_server.hpp"
 #include "git_push_guard.hpp"
 
 namespace egress {
 
 namespace http = boost::beast::http;
+using bottle::http::chunk;
+using bottle::http::kLastChunk;
 
 namespace {
 
@@ -21,15 +23,6 @@ constexpr std::size_t kHighWater = 256 * 1024;
 // An upstream channel left idle longer than this is not reused: servers close
 // idle connections after a while, and a request sent just as they do fails.
 constexpr auto kReuseWithin = std::chrono::seconds(4);
-
-std::string chunk(std::string_view data) {
-  char size[32];
-  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  std::string out = size;
-  out.append(data);
-  out += "\r\n";
-  return out;
-}
 
 // Bodies stream through and none is held, so their size needs no limit. Not
 // boost::none: Boost 1.74 compares a Content-Length against an empty limit
@@ -301,7 +294,7 @@ void EgressConnection::on_request_body(std::string_view data) {
 
 void EgressConnection::on_request_done() {
   request_done_ = true;
-  if (request_framing_.kind == Framing::kChunked) upstream_->write("0\r\n\r\n");
+  if (request_framing_.kind == Framing::kChunked) upstream_->write(std::string(kLastChunk));
   // A pipelined next request waits in client_in_ until this one is answered.
   client_->pause_reading();
   if (exchange_over_) end_exchange();
@@ -329,7 +322,7 @@ void EgressConnection::feed_response() {
     }
     if (response_->is_done()) {
       exchange_over_ = true;
-      if (response_framing_.kind == Framing::kChunked) client_->write("0\r\n\r\n");
+      if (response_framing_.kind == Framing::kChunked) client_->write(std::string(kLastChunk));
       end_exchange();
       return;
     }
@@ -383,7 +376,7 @@ void EgressConnection::on_upstream_end() {
     response_->put_eof(ec);
     if (!ec && response_->is_done()) {
       exchange_over_ = true;
-      if (response_framing_.kind == Framing::kChunked) client_->write("0\r\n\r\n");
+      if (response_framing_.kind == Framing::kChunked) client_->write(std::string(kLastChunk));
       end_exchange();
       return;
     }

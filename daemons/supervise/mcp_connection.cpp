@@ -3,13 +3,15 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
-#include <cstdio>
 
+#include "bottle/http/chunked.hpp"
 #include "mcp_server.hpp"
 
 namespace supervise {
 
 namespace http = boost::beast::http;
+using bottle::http::chunk;
+using bottle::http::kLastChunk;
 
 namespace {
 
@@ -18,17 +20,6 @@ std::string status_line(unsigned status) {
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason.data(), reason.size()) +
          "\r\n";
 }
-
-std::string chunk(std::string_view data) {
-  char size[32];
-  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  std::string out = size;
-  out.append(data);
-  out += "\r\n";
-  return out;
-}
-
-constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 }  // namespace
 
