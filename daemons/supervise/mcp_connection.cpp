@@ -126,7 +126,7 @@ void McpConnection::serve(const HttpRequest& request) {
   const bool keep_alive = request.keep_alive();
   switch (reply.kind) {
     case EndpointReply::Kind::kPlain:
-      send_plain(reply.status, reply, keep_alive);
+      send_plain(reply, keep_alive);
       break;
     case EndpointReply::Kind::kSseOnce:
       send_event_stream(reply, keep_alive);
@@ -137,8 +137,8 @@ void McpConnection::serve(const HttpRequest& request) {
   }
 }
 
-void McpConnection::send_plain(unsigned status, const EndpointReply& reply, bool keep_alive) {
-  std::string out = status_line(status);
+void McpConnection::send_plain(const EndpointReply& reply, bool keep_alive) {
+  std::string out = status_line(reply.status);
   for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
   out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
   if (!keep_alive) out += "Connection: close\r\n";
@@ -148,7 +148,7 @@ void McpConnection::send_plain(unsigned status, const EndpointReply& reply, bool
   if (!keep_alive) close_after_writes("answered; the client asked to close");
 }
 
-void McpConnection::send_event_stream(const EndpointReply& reply, bool keep_alive) {
+std::string McpConnection::event_stream_head(const EndpointReply& reply, bool keep_alive) {
   std::string out = status_line(200);
   for (const auto& [name, value] : reply.headers) {
     if (name != "Content-Type") out += name + ": " + value + "\r\n";
@@ -157,7 +157,11 @@ void McpConnection::send_event_stream(const EndpointReply& reply, bool keep_aliv
       "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "Transfer-Encoding: chunked\r\n";
   if (!keep_alive) out += "Connection: close\r\n";
-  out += "\r\n";
+  return out + "\r\n";
+}
+
+void McpConnection::send_event_stream(const EndpointReply& reply, bool keep_alive) {
+  std::string out = event_stream_head(reply, keep_alive);
   out += chunk("event: message\ndata: " + reply.body + "\n\n");
   out += kLastChunk;
   write(std::move(out));
@@ -167,14 +171,8 @@ void McpConnection::send_event_stream(const EndpointReply& reply, bool keep_aliv
 void McpConnection::open_event_stream(const EndpointReply& reply) {
   stream_session_ = reply.session_id;
   idle_timer_.stop();
-  std::string out = status_line(200);
-  for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
-  out +=
-      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n";
   // A first comment gets the head and something readable out at once.
-  out += chunk(": stream open\n\n");
-  write(std::move(out));
+  write(event_stream_head(reply, true) + chunk(": stream open\n\n"));
   arm_keepalive();
 }
 
@@ -188,11 +186,8 @@ void McpConnection::arm_keepalive() {
 
 void McpConnection::fail_request(unsigned status, const std::string& message) {
   request_timer_.stop();
-  EndpointReply reply;
-  reply.headers = {{"Content-Type", "application/json"}};
-  reply.body = jsonrpc::error_response(nullptr, -32000, message).dump();
   server_.log().warn("{}: {} {}", peer_, status, message);
-  send_plain(status, reply, false);
+  send_plain(refusal(status, -32000, message), false);
 }
 
 void McpConnection::write(std::string bytes) {

@@ -39,7 +39,9 @@ class McpConnection {
   void on_end(int status);
   void feed();
   void serve(const HttpRequest& request);
-  void send_plain(unsigned status, const EndpointReply& reply, bool keep_alive);
+  void send_plain(const EndpointReply& reply, bool keep_alive);
+  // Status line and headers of an event stream (chunked: its length is unknown).
+  std::string event_stream_head(const EndpointReply& reply, bool keep_alive);
   void send_event_stream(const EndpointReply& reply, bool keep_alive);
   void open_event_stream(const EndpointReply& reply);
   void arm_keepalive();

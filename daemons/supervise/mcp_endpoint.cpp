@@ -10,16 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-// Transport-level errors have no request id to answer.
-EndpointReply refuse(unsigned status, int code, const std::string& message) {
-  EndpointReply r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = jsonrpc::error_response(nullptr, code, message).dump();
-  r.log = message;
-  return r;
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -81,6 +71,16 @@ std::string describe(const jsonrpc::Message& m) {
 
 }  // namespace
 
+// Transport-level errors have no request id to answer.
+EndpointReply refusal(unsigned status, int code, const std::string& message) {
+  EndpointReply r;
+  r.status = status;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = jsonrpc::error_response(nullptr, code, message).dump();
+  r.log = message;
+  return r;
+}
+
 std::string McpEndpoint::host_problem(const HttpRequest& request) const {
   const std::string host = header(request, "Host");
   if (host.empty()) return "the Host header is missing";
@@ -102,19 +102,19 @@ std::string McpEndpoint::host_problem(const HttpRequest& request) const {
 
 EndpointReply McpEndpoint::handle(const HttpRequest& request) {
   if (const std::string problem = host_problem(request); !problem.empty()) {
-    return refuse(403, -32000, "Forbidden: " + problem);
+    return refusal(403, -32000, "Forbidden: " + problem);
   }
   const std::string_view target(request.target().data(), request.target().size());
   if (target.substr(0, target.find('?')) != settings_.path) {
-    return refuse(404, -32000, "Not Found: the MCP endpoint is " + settings_.path);
+    return refusal(404, -32000, "Not Found: the MCP endpoint is " + settings_.path);
   }
   if (const std::string version = header(request, "MCP-Protocol-Version");
       !version.empty() && !is_supported_protocol_version(version)) {
     std::string list;
     for (const auto& v : supported_protocol_versions()) list += (list.empty() ? "" : ", ") + v;
-    return refuse(400, -32000,
-                  "Bad Request: unsupported MCP-Protocol-Version '" + version +
-                      "' (supported: " + list + ")");
+    return refusal(400, -32000,
+                   "Bad Request: unsupported MCP-Protocol-Version '" + version +
+                       "' (supported: " + list + ")");
   }
   switch (request.method()) {
     case http::verb::post:
@@ -124,23 +124,23 @@ EndpointReply McpEndpoint::handle(const HttpRequest& request) {
     case http::verb::delete_:
       return remove(request);
     default: {
-      auto r = refuse(405, -32000, "Method Not Allowed: use POST, GET or DELETE");
+      auto r = refusal(405, -32000, "Method Not Allowed: use POST, GET or DELETE");
       r.headers.emplace_back("Allow", "GET, POST, DELETE");
       return r;
     }
   }
 }
 
-Session* McpEndpoint::session_of(const HttpRequest& request, EndpointReply& refusal) {
+Session* McpEndpoint::session_of(const HttpRequest& request, EndpointReply& refused) {
   const std::string id = header(request, "Mcp-Session-Id");
   if (id.empty()) {
-    refusal = refuse(400, -32000,
-                     "Bad Request: Mcp-Session-Id header is required (POST initialize first)");
+    refused = refusal(400, -32000,
+                      "Bad Request: Mcp-Session-Id header is required (POST initialize first)");
     return nullptr;
   }
   Session* session = sessions_.find(id);
   if (!session) {
-    refusal = refuse(404, -32001, "Session not found: initialize a new session");
+    refused = refusal(404, -32001, "Session not found: initialize a new session");
     return nullptr;
   }
   return session;
@@ -149,18 +149,18 @@ Session* McpEndpoint::session_of(const HttpRequest& request, EndpointReply& refu
 EndpointReply McpEndpoint::post(const HttpRequest& request) {
   const std::string content_type = lower(header(request, "Content-Type"));
   if (content_type.substr(0, content_type.find(';')) != "application/json") {
-    return refuse(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+    return refusal(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
   }
   const Accepts accepts = accepted(request);
   if (!accepts.json && !accepts.sse) {
-    return refuse(406, -32000,
-                  "Not Acceptable: Accept must allow application/json and text/event-stream");
+    return refusal(406, -32000,
+                   "Not Acceptable: Accept must allow application/json and text/event-stream");
   }
   jsonrpc::Message message;
   try {
     message = jsonrpc::parse_message(request.body());
   } catch (const jsonrpc::RpcError& e) {
-    return refuse(400, e.code(), e.what());
+    return refusal(400, e.code(), e.what());
   }
 
   EndpointReply reply;
@@ -181,9 +181,9 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
     return reply;
   }
 
-  EndpointReply refusal;
-  Session* session = session_of(request, refusal);
-  if (!session) return refusal;
+  EndpointReply refused;
+  Session* session = session_of(request, refused);
+  if (!session) return refused;
   reply.headers.emplace_back("Mcp-Session-Id", session->id);
   if (message.kind != jsonrpc::Message::Kind::kRequest) {
     if (message.kind == jsonrpc::Message::Kind::kNotification)
@@ -210,12 +210,12 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
 
 EndpointReply McpEndpoint::get(const HttpRequest& request) {
   if (!accepted(request).sse || header(request, "Accept").empty()) {
-    return refuse(406, -32000,
-                  "Not Acceptable: GET opens an event stream; Accept text/event-stream");
+    return refusal(406, -32000,
+                   "Not Acceptable: GET opens an event stream; Accept text/event-stream");
   }
-  EndpointReply refusal;
-  Session* session = session_of(request, refusal);
-  if (!session) return refusal;
+  EndpointReply refused;
+  Session* session = session_of(request, refused);
+  if (!session) return refused;
   ++session->open_streams;
   EndpointReply reply;
   reply.kind = EndpointReply::Kind::kSseStream;
@@ -226,9 +226,9 @@ EndpointReply McpEndpoint::get(const HttpRequest& request) {
 }
 
 EndpointReply McpEndpoint::remove(const HttpRequest& request) {
-  EndpointReply refusal;
-  Session* session = session_of(request, refusal);
-  if (!session) return refusal;
+  EndpointReply refused;
+  Session* session = session_of(request, refused);
+  if (!session) return refused;
   EndpointReply reply;
   reply.session_id = session->id;
   reply.session_ended = true;

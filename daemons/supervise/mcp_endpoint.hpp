@@ -30,6 +30,9 @@ struct EndpointReply {
   std::string log;  // what happened, for the request's log line
 };
 
+// A transport-level refusal: `status` with a JSON-RPC error body (no request id).
+EndpointReply refusal(unsigned status, int code, const std::string& message);
+
 struct EndpointSettings {
   std::string path = "/mcp";
   // Host (and Origin) names accepted, without port: requests naming any other
@@ -55,8 +58,8 @@ class McpEndpoint {
   EndpointReply post(const HttpRequest& request);
   EndpointReply get(const HttpRequest& request);
   EndpointReply remove(const HttpRequest& request);
-  // The request's session, or a reply refusing it (400 without the header, 404 unknown).
-  Session* session_of(const HttpRequest& request, EndpointReply& refusal);
+  // The request's session, or `refused` refusing it (400 without the header, 404 unknown).
+  Session* session_of(const HttpRequest& request, EndpointReply& refused);
   std::string host_problem(const HttpRequest& request) const;
 
   EndpointSettings settings_;
