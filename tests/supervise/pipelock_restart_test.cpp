@@ -32,10 +32,7 @@ TEST(PipelockRestart, SigusrOneLeavesSupervisesSessionAndEventStreamOpen) {
 
   McpSession session(supervise_port);
   HttpConnection stream(supervise_port);
-  stream.send_raw(
-      "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-      "Mcp-Session-Id: " +
-      session.id() + "\r\n\r\n");
+  stream.open_event_stream(session.id());
   ASSERT_EQ(stream.read_head().status, 200u);
 
   sup.signal(SIGUSR1);

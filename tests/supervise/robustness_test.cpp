@@ -38,10 +38,7 @@ TEST(Robustness, ClientsVanishingMidRequestOrMidStreamCostNothing) {
   McpSession session(server.port());
   {
     HttpConnection stream(server.port());
-    stream.send_raw(
-        "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-        "Mcp-Session-Id: " +
-        session.id() + "\r\n\r\n");
+    stream.open_event_stream(session.id());
     ASSERT_EQ(stream.read_head().status, 200u);
   }  // closed without a word
   ASSERT_TRUE(server.process().stderr_line_with("event stream of session " + session.id() +
@@ -56,10 +53,7 @@ TEST(Robustness, ClientsVanishingMidRequestOrMidStreamCostNothing) {
   // The session is intact and a new stream can be opened.
   EXPECT_EQ(session.call("ping")["result"], json::object());
   HttpConnection again(server.port());
-  again.send_raw(
-      "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-      "Mcp-Session-Id: " +
-      session.id() + "\r\n\r\n");
+  again.open_event_stream(session.id());
   EXPECT_EQ(again.read_head().status, 200u);
   EXPECT_TRUE(server.process().running());
 }
@@ -97,10 +91,7 @@ TEST(Robustness, TheEventStreamKeepsAliveAndEndsCleanlyWhenTheSessionIsDeleted) 
   Supervise server(scratch_bottle("supervise-stream"), {"--keepalive-seconds", "1"});
   McpSession session(server.port());
   HttpConnection stream(server.port());
-  stream.send_raw(
-      "GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-      "Mcp-Session-Id: " +
-      session.id() + "\r\n\r\n");
+  stream.open_event_stream(session.id());
   const auto head = stream.read_head();
   ASSERT_EQ(head.status, 200u);
   EXPECT_EQ(head.headers.at("content-type"), "text/event-stream");

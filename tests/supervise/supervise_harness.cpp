@@ -125,6 +125,11 @@ HttpReply HttpConnection::read_reply() {
   }
 }
 
+void HttpConnection::open_event_stream(const std::string& session) {
+  send_raw("GET /mcp HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\nMcp-Session-Id: " +
+           session + "\r\n\r\n");
+}
+
 HttpReply HttpConnection::read_head() {
   http::response_parser<http::string_body> parser;
   for (;;) {

@@ -53,6 +53,8 @@ class HttpConnection {
   HttpReply read_reply();
   HttpReply request(const std::string& method, const std::map<std::string, std::string>& headers,
                     const std::string& body = "");
+  // Sends the GET that opens `session`'s event stream (read_head() then reads its answer).
+  void open_event_stream(const std::string& session);
   // Reads a response head only, for an event stream left open.
   HttpReply read_head();
   // Whether the server has ended the connection (EOF waiting, without blocking).
