@@ -28,6 +28,12 @@ class BottlePaths {
 
   std::filesystem::path pipelock_config() const { return pipelock_dir() / "pipelock.yaml"; }
   std::filesystem::path routes_config() const { return egress_dir() / "routes.yaml"; }
+  // The CAs egress trusts for upstreams besides the system's.
+  std::filesystem::path upstream_ca_file() const { return egress_dir() / "upstream-ca.pem"; }
+  // A copy of an upstream's ssh key and known_hosts, for git-gate.
+  std::filesystem::path git_key_dir(const std::string& name) const {
+    return git_gate_dir() / "keys" / name;
+  }
   std::filesystem::path compose_file() const { return dir() / "docker-compose.yml"; }
   std::filesystem::path metadata_file() const { return dir() / "metadata.json"; }
   std::filesystem::path compose_log() const { return dir() / "compose.log"; }
@@ -53,7 +59,7 @@ namespace in_bundle {
 inline constexpr const char* kPipelockDir = "/etc/bottle/pipelock";
 inline constexpr const char* kEgressDir = "/etc/bottle/egress";
 inline constexpr const char* kGitGateDir = "/etc/bottle/git-gate";
-inline constexpr const char* kGitKeysDir = "/etc/bottle/git-keys";
+inline constexpr const char* kGitKeysDir = "/etc/bottle/git-gate/keys";
 inline constexpr const char* kSuperviseDir = "/etc/bottle/supervise";
 inline constexpr const char* kProposalsDir = "/var/lib/bottle/proposals";
 inline constexpr const char* kAgentDir = "/etc/bottle/agent";

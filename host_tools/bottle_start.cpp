@@ -75,6 +75,7 @@ void check_host_files(const BottleSpec& b, const fs::path& manifest) {
     need(g.ssh_key, "git.ssh_key", false);
     need(g.known_hosts, "git.known_hosts", false);
   }
+  for (const auto& f : b.egress_ca_files) need(f, "egress_ca_files", false);
 }
 
 void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& docker,
@@ -114,8 +115,24 @@ void render_state(const BottleSpec& b, const BottlePaths& paths, const std::stri
   write_file_atomically(paths.agent_dir() / "pipelock-ca.pem", pipelock_ca, 0644);
   write_file_atomically(paths.agent_dir() / "egress-ca.pem",
                         bottle::config::read_file(paths.egress_dir() / "ca.pem"), 0644);
-  // egress's upstream TLS goes through pipelock, whose interception will use this CA.
-  write_file_atomically(paths.egress_dir() / "pipelock-ca.pem", pipelock_ca, 0644);
+  // egress trusts, besides the system's CAs: pipelock's (its interception will
+  // re-sign egress's upstream TLS) and the operator's own for private upstreams.
+  std::string upstream_cas = pipelock_ca;
+  for (const auto& f : b.egress_ca_files) {
+    upstream_cas += "\n" + bottle::config::read_file(f);
+  }
+  write_file_atomically(paths.upstream_ca_file(), upstream_cas, 0644);
+  // git-gate runs as the image's unprivileged user, which cannot read the
+  // operator's 0600 key through a bind mount; a copy readable inside the
+  // bundle lives in the 0700 state folder (no one else on the host can reach
+  // it) and is deleted at teardown, as the CA keys are.
+  for (const auto& g : b.git) {
+    const fs::path dir = paths.git_key_dir(g.name);
+    make_dir(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                      fs::perms::others_read | fs::perms::others_exec);
+    write_file_atomically(dir / "ssh_key", bottle::config::read_file(g.ssh_key), 0644);
+    write_file_atomically(dir / "known_hosts", bottle::config::read_file(g.known_hosts), 0644);
+  }
   write_file_atomically(paths.compose_file(), render_compose_file(b, paths), 0600);
 }
 
@@ -163,17 +180,22 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   const std::string label = "claude-bottle=" + b.name;
   undo.push("create networks", [&] { remove_networks(paths, docker); });
   docker.create_network(paths.internal_network(), true, label);
-  docker.create_network(paths.egress_network(), false, label);
+  docker.create_network(paths.egress_network(), false, label, b.egress_subnet);
   meta.internal_subnet = docker.network_subnet(paths.internal_network());
   check_interrupt(o);
 
   // 3. The state folder (only the operator may enter) and the per-bottle CAs.
   make_dir(paths.dir(), fs::perms::owner_all);
   for (const auto& dir : {paths.pipelock_dir(), paths.egress_dir(), paths.git_gate_dir(),
-                          paths.supervise_dir(), paths.proposals_dir(), paths.agent_dir()}) {
+                          paths.supervise_dir(), paths.agent_dir()}) {
     make_dir(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                       fs::perms::others_read | fs::perms::others_exec);
   }
+  // supervise writes proposals as the image's unprivileged user, whose uid is
+  // not the operator's: anyone may create here (only the operator can reach
+  // the 0700 state folder on the host), and the sticky bit keeps supervise
+  // from replacing a file the operator wrote, such as a decision.
+  make_dir(paths.proposals_dir(), fs::perms::all | fs::perms::sticky_bit);
   undo.push("mint CAs", [&] { remove_ca_keys(paths); });
   mint_ca(paths.pipelock_dir(), "claude-bottle " + b.name + " pipelock CA");
   mint_ca(paths.egress_dir(), "claude-bottle " + b.name + " egress CA");

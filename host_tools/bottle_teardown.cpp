@@ -44,6 +44,8 @@ void remove_networks(const BottlePaths& paths, const DockerCli& docker) {
 void remove_ca_keys(const BottlePaths& paths) {
   std::filesystem::remove(paths.pipelock_dir() / "ca-key.pem");
   std::filesystem::remove(paths.egress_dir() / "ca-key.pem");
+  // The copies of the git upstreams' ssh keys, made at start.
+  std::filesystem::remove_all(paths.git_gate_dir() / "keys");
 }
 
 void mark_state(const BottlePaths& paths, const std::string& state) {

@@ -52,10 +52,6 @@ YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths) 
   mount(paths.git_gate_dir(), in_bundle::kGitGateDir, true);
   mount(paths.supervise_dir(), in_bundle::kSuperviseDir, true);
   mount(paths.proposals_dir(), in_bundle::kProposalsDir, false);
-  for (const auto& g : bottle.git) {
-    mount(g.ssh_key, git_key_dir_in_bundle(g.name) + "/ssh_key", true);
-    mount(g.known_hosts, git_key_dir_in_bundle(g.name) + "/known_hosts", true);
-  }
   YAML::Node internal;
   for (const char* alias : {"pipelock", "egress", "git-gate", "supervise"}) {
     internal["aliases"].push_back(alias);

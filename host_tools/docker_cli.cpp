@@ -64,10 +64,11 @@ std::string DockerCli::network_subnet(const std::string& name) const {
   throw std::runtime_error("network " + name + " has no IPv4 subnet (docker said '" + all + "')");
 }
 
-void DockerCli::create_network(const std::string& name, bool internal,
-                               const std::string& label) const {
+void DockerCli::create_network(const std::string& name, bool internal, const std::string& label,
+                               const std::optional<std::string>& subnet) const {
   std::vector<std::string> args = {"network", "create", "--label", label};
   if (internal) args.push_back("--internal");
+  if (subnet) args.insert(args.end(), {"--subnet", *subnet});
   args.push_back(name);
   require(args, "create network " + name);
 }

@@ -23,7 +23,8 @@ class DockerCli {
   std::string network_subnet(const std::string& name) const;
 
   // Throws std::runtime_error carrying docker's own message on failure.
-  void create_network(const std::string& name, bool internal, const std::string& label) const;
+  void create_network(const std::string& name, bool internal, const std::string& label,
+                      const std::optional<std::string>& subnet = std::nullopt) const;
   void remove_network(const std::string& name) const;  // absent is fine
   void kill_signal(const std::string& container, const std::string& signal) const;
 

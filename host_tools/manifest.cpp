@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -54,6 +55,15 @@ bool is_env_name(const std::string& s) {
     if (!std::isalnum(c) && c != '_') return false;
   }
   return true;
+}
+
+// a.b.c.d/n with every part in range; Docker checks the rest (host bits, clashes).
+bool is_ipv4_cidr(const std::string& s) {
+  unsigned a, b, c, d, n;
+  char tail;
+  if (std::sscanf(s.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &n, &tail) != 5) return false;
+  return a < 256 && b < 256 && c < 256 && d < 256 && n >= 8 && n <= 30 &&
+         s.find_first_not_of("0123456789./") == std::string::npos;
 }
 
 bool is_slug(const std::string& s) {
@@ -161,7 +171,8 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
                   "its containers and networks)");
   }
   const YamlContext ctx = file_ctx.within("bottle '" + name + "'");
-  ctx.check_keys(node, {"agent", "allowlist", "routes", "git", "supervise"});
+  ctx.check_keys(node, {"agent", "allowlist", "routes", "git", "supervise", "egress_subnet",
+                        "egress_ca_files"});
   BottleSpec b;
   b.name = name;
   if (!node["agent"]) ctx.fail(node, "agent", "is required");
@@ -175,6 +186,18 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
   }
   if (node["git"]) b.git = parse_git(ctx, node["git"], base);
   if (node["supervise"]) b.supervise = boolean(ctx, node["supervise"], "supervise");
+  if (node["egress_subnet"]) {
+    b.egress_subnet = scalar(ctx, node["egress_subnet"], "egress_subnet");
+    if (!is_ipv4_cidr(*b.egress_subnet)) {
+      ctx.fail(node["egress_subnet"], "egress_subnet",
+               "'" + *b.egress_subnet + "' is not an IPv4 subnet such as 198.51.100.0/24");
+    }
+  }
+  if (node["egress_ca_files"]) {
+    for (const auto& f : string_list(ctx, node["egress_ca_files"], "egress_ca_files")) {
+      b.egress_ca_files.push_back(host_path(base, f));
+    }
+  }
   return b;
 }
 

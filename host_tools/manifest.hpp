@@ -23,7 +23,7 @@ struct AgentSpec {
 struct GitUpstream {
   std::string name;               // the repository's name at git-gate
   std::string url;                // where clean pushes are forwarded
-  std::filesystem::path ssh_key;  // the host's key, mounted read-only
+  std::filesystem::path ssh_key;  // the host's key, copied into the bundle's git-gate folder
   std::filesystem::path known_hosts;
 };
 
@@ -34,6 +34,11 @@ struct BottleSpec {
   std::vector<bottle::config::Route> routes;
   std::vector<GitUpstream> git;
   bool supervise = true;
+  // The egress network's subnet, when the operator picks it (one that clashes
+  // with nothing of theirs); Docker's choice otherwise.
+  std::optional<std::string> egress_subnet;
+  // CA certificates egress trusts for route upstreams besides the system's.
+  std::vector<std::filesystem::path> egress_ca_files;
 
   // Host variables whose values the bundle needs (one per distinct token_env).
   std::vector<std::string> token_variables() const;

@@ -8,12 +8,12 @@
 using namespace git_gate;
 
 TEST(GateConfig, SshUpstreamsGetTheHostsKeyWithStrictHostKeyChecking) {
-  GateUpstream u{"proj", "git@github.com:me/proj.git", "/etc/bottle/git-keys/proj/ssh_key",
-                 "/etc/bottle/git-keys/proj/known_hosts"};
+  GateUpstream u{"proj", "git@github.com:me/proj.git", "/etc/bottle/git-gate/keys/proj/ssh_key",
+                 "/etc/bottle/git-gate/keys/proj/known_hosts"};
   const auto env = upstream_environment(u);
   EXPECT_EQ(env.at("GIT_SSH_COMMAND"),
-            "ssh -i '/etc/bottle/git-keys/proj/ssh_key' -o IdentitiesOnly=yes "
-            "-o UserKnownHostsFile='/etc/bottle/git-keys/proj/known_hosts' "
+            "ssh -i '/etc/bottle/git-gate/keys/proj/ssh_key' -o IdentitiesOnly=yes "
+            "-o UserKnownHostsFile='/etc/bottle/git-gate/keys/proj/known_hosts' "
             "-o StrictHostKeyChecking=yes -o BatchMode=yes");
   EXPECT_EQ(env.at("GIT_TERMINAL_PROMPT"), "0");
   u.ssh_key = "/k/it's";
@@ -47,7 +47,7 @@ TEST(HostToolContract, GitGateReadsTheRenderedConfigAsMeant) {
   ASSERT_EQ(cfg.upstreams.size(), 1u);
   EXPECT_EQ(cfg.upstreams[0].name, "project");
   EXPECT_EQ(cfg.upstreams[0].url, "git@github.com:me/project.git");
-  EXPECT_EQ(cfg.upstreams[0].ssh_key, "/etc/bottle/git-keys/project/ssh_key");
+  EXPECT_EQ(cfg.upstreams[0].ssh_key, "/etc/bottle/git-gate/keys/project/ssh_key");
   EXPECT_EQ(cfg.repository(cfg.upstreams[0]), "/var/lib/bottle/git-gate/project.git");
   // The agent's gitconfig sends that URL to the name git-gate serves.
   EXPECT_NE(host_tools::render_agent_gitconfig(b).find("git://git-gate:9418/project"),

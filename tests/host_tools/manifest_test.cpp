@@ -77,12 +77,41 @@ TEST(Manifest, SelectingNeedsANameWhenThereAreSeveral) {
   }
 }
 
+TEST(Manifest, ReadsTheEgressNetworkSettings) {
+  const Manifest m = parse_manifest_text(
+      "bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
+      "    egress_subnet: 198.51.100.0/24\n    egress_ca_files: [certs/corp.pem, /etc/x.pem]\n",
+      "/m/bottles.yaml");
+  const BottleSpec& b = m.select("demo");
+  EXPECT_EQ(b.egress_subnet, "198.51.100.0/24");
+  EXPECT_EQ(b.egress_ca_files,
+            (std::vector<std::filesystem::path>{"/m/certs/corp.pem", "/etc/x.pem"}));
+  const BottleSpec plain =
+      parse_manifest_text("bottles:\n  d:\n    agent: {image: a, workdir: w}\n    allowlist: [a]\n",
+                          "/m/bottles.yaml")
+          .select("d");
+  EXPECT_FALSE(plain.egress_subnet);
+  EXPECT_TRUE(plain.egress_ca_files.empty());
+}
+
+TEST(Manifest, ABadEgressSubnetIsNamed) {
+  for (const char* bad : {"198.51.100.0", "198.51.100.0/33", "300.1.1.0/24", "10.0.0.0/24x",
+                          "fd00::/64"}) {
+    EXPECT_EQ(error_of(std::string("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
+                                   "    allowlist: [a.com]\n    egress_subnet: '") +
+                       bad + "'\n"),
+              std::string("/m/bottles.yaml:5: bottle 'demo': key 'egress_subnet': '") + bad +
+                  "' is not an IPv4 subnet such as 198.51.100.0/24")
+        << bad;
+  }
+}
+
 TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
   EXPECT_EQ(
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    alowlist: [b.com]\n"),
       "/m/bottles.yaml:5: bottle 'demo': key 'alowlist': unknown key (known: agent, "
-      "allowlist, git, routes, supervise)");
+      "allowlist, egress_ca_files, egress_subnet, git, routes, supervise)");
   EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
                      "    allowlist: [a.com, 'b .com']\n"),
             "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': 'b .com' has the character ' ', "

@@ -73,7 +73,7 @@ TEST(SidecarConfigs, GitUpstreamsPointTheAgentAtGitGate) {
             "[url \"git://git-gate:9418/project\"]\n\tinsteadOf = git@github.com:me/p.git\n");
   const YAML::Node gate = YAML::Load(render_git_gate_config(b));
   EXPECT_EQ(gate["upstreams"][0]["upstream"].Scalar(), "git@github.com:me/p.git");
-  EXPECT_EQ(gate["upstreams"][0]["ssh_key"].Scalar(), "/etc/bottle/git-keys/project/ssh_key");
+  EXPECT_EQ(gate["upstreams"][0]["ssh_key"].Scalar(), "/etc/bottle/git-gate/keys/project/ssh_key");
   const YAML::Node supervise = YAML::Load(render_supervise_config(b));
   EXPECT_EQ(supervise["proposals_dir"].Scalar(), "/var/lib/bottle/proposals");
   EXPECT_EQ(supervise["routes_config"].Scalar(), "/etc/bottle/egress/routes.yaml");

@@ -241,3 +241,45 @@ TEST(BottleInspect, LogsOfOneDaemonAndStatusThroughTheBundle) {
   EXPECT_EQ(stopped.exit_code, 1);
   EXPECT_NE(stopped.err.find("is not running"), std::string::npos);
 }
+
+// The bundle's daemons run as the image's unprivileged user, whose uid is not
+// the operator's: what they must read or write is provided so, and nothing
+// more, and the key copies go at stop.
+TEST(BottleStart, GivesTheBundlesUserWhatItNeedsAndTakesTheKeyCopiesBackAtStop) {
+  BottleCli cli;
+  fs::create_directories(cli.scratch() / "keys");
+  std::ofstream(cli.scratch() / "keys/id") << "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n";
+  std::ofstream(cli.scratch() / "keys/kh") << "git.example.test ssh-ed25519 AAAA\n";
+  fs::permissions(cli.scratch() / "keys/id", fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
+  std::ofstream(cli.scratch() / "corp-ca.pem") << "-----BEGIN CERTIFICATE-----\ncorp\n";
+  const auto manifest = cli.write_manifest(
+      "    git:\n"
+      "      - {name: project, upstream: 'git@git.example.test:p.git', ssh_key: keys/id, "
+      "known_hosts: keys/kh}\n"
+      "    egress_subnet: 198.51.100.0/24\n"
+      "    egress_ca_files: [corp-ca.pem]\n");
+  auto r = cli.run({"start", manifest.string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(call_index(cli.docker_calls(),
+                       "docker network create --label claude-bottle=demo --subnet "
+                       "198.51.100.0/24 claude-bottle-demo-egress"),
+            0);
+  // supervise writes proposals; the sticky bit keeps it off the operator's files.
+  EXPECT_EQ(mode_of(cli.bottle_dir() / "proposals"), 01777u);
+  const fs::path keys = cli.bottle_dir() / "git-gate/keys/project";
+  EXPECT_EQ(read_text(keys / "ssh_key"), "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n");
+  EXPECT_EQ(mode_of(keys / "ssh_key"), 0644u);
+  EXPECT_EQ(read_text(keys / "known_hosts"), "git.example.test ssh-ed25519 AAAA\n");
+  EXPECT_NE(read_text(cli.bottle_dir() / "git-gate/git-gate.yaml")
+                .find("ssh_key: /etc/bottle/git-gate/keys/project/ssh_key"),
+            std::string::npos);
+  // egress trusts pipelock's CA and the operator's.
+  const std::string cas = read_text(cli.bottle_dir() / "egress/upstream-ca.pem");
+  EXPECT_EQ(cas.find(read_text(cli.bottle_dir() / "pipelock/ca.pem")), 0u);
+  EXPECT_NE(cas.find("corp\n"), std::string::npos);
+
+  ASSERT_EQ(cli.run({"stop", "demo"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(cli.bottle_dir() / "git-gate/keys"));
+  EXPECT_TRUE(fs::exists(cli.scratch() / "keys/id")) << "the operator's own key stays";
+}
