@@ -1,0 +1,261 @@
+#include "bottle_harness.hpp"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace bottle_e2e {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_hex(int bytes) {
+  std::random_device rd;
+  std::ostringstream out;
+  for (int i = 0; i < bytes; ++i) out << std::hex << ((rd() & 0xf0) >> 4) << (rd() & 0xf);
+  return out.str();
+}
+
+void write_text(const fs::path& p, const std::string& text, fs::perms perms = fs::perms::none) {
+  std::ofstream(p) << text;
+  if (perms != fs::perms::none) fs::permissions(p, perms, fs::perm_options::replace);
+}
+
+CommandResult must(const std::vector<std::string>& argv) {
+  CommandResult r = run(argv);
+  if (r.code != 0) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += a + " ";
+    throw std::runtime_error(cmd + "failed (" + std::to_string(r.code) + "): " + r.output);
+  }
+  return r;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+  std::map<std::string, std::string> env;
+  for (const auto& e : extra_env) {
+    const auto eq = e.find('=');
+    env[e.substr(0, eq)] = e.substr(eq + 1);
+  }
+  auto [code, output] = bottle_test::run(argv, env);
+  return {code, output};
+}
+
+LogWatch::LogWatch(const std::string& container) {
+  // --since a moment just before now: docker may attach to the log after a
+  // line the test then waits for was written; the second of slack only adds
+  // earlier lines, and callers look for lines that name what they caused.
+  const auto now = std::chrono::system_clock::now() - 1s;
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  char since[64];
+  std::snprintf(since, sizeof since, "%lld.%09lld", static_cast<long long>(ns / 1000000000),
+                static_cast<long long>(ns % 1000000000));
+  follower_ = std::make_unique<bottle_test::Process>(
+      std::vector<std::string>{"docker", "logs", "--follow", "--since", since, container});
+}
+
+std::optional<std::string> LogWatch::line_with(const std::string& text,
+                                               std::chrono::milliseconds deadline) {
+  // The supervisor's own lines go to stderr, the daemons' to stdout or
+  // stderr as they wrote them: docker logs keeps the two streams apart.
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto line = follower_->stderr_line(50ms); line && line->find(text) != std::string::npos) {
+      return line;
+    }
+    if (auto line = follower_->stdout_line(50ms); line && line->find(text) != std::string::npos) {
+      return line;
+    }
+  }
+  return std::nullopt;
+}
+
+Bottle::Bottle(std::string name, int subnet_octet)
+    : name_(std::move(name)),
+      token_("e2e-token-" + random_hex(16)),
+      scratch_(bottle_test::scratch_dir("e2e-" + name_)),
+      state_root_(scratch_ / "state") {
+  // What an earlier, killed run of the same test may have left.
+  run({"docker", "rm", "--force", upstream_container()});
+  run({BOTTLE_BIN, "--state-dir", state_root_.string(), "stop", name_});
+  volumes_before_ = trimmed(run({"docker", "volume", "ls", "--quiet"}).output);
+  fs::create_directories(scratch_ / "work");
+  write_keys_and_certificates();
+  write_manifest(subnet_octet);
+  const CommandResult start = bottle({"start", (scratch_ / "bottles.yaml").string(), name_,
+                                      "--detach"});
+  if (start.code != 0) {
+    throw std::runtime_error("bottle start " + name_ + " failed: " + start.output);
+  }
+  start_upstream();
+}
+
+Bottle::~Bottle() {
+  if (!stopped_) {
+    try {
+      stop_and_list_leftovers();
+    } catch (...) {
+      // A destructor must not throw; the test has already failed.
+    }
+  }
+}
+
+void Bottle::write_keys_and_certificates() {
+  const fs::path keys = scratch_ / "keys";
+  const fs::path certs = scratch_ / "certs";
+  fs::create_directories(keys);
+  fs::create_directories(certs);
+  // The upstream's HTTPS certificate, from a CA of the test's own that the
+  // agent (in its work folder) and egress (egress_ca_files) trust.
+  const std::string ca_key = (certs / "ca.key").string();
+  const std::string ca = (certs / "ca.pem").string();
+  must({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=e2e upstream CA"});
+  const std::string csr = (certs / "server.csr").string();
+  must({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", (certs / "server.key").string(), "-out", csr, "-subj",
+        std::string("/CN=") + kApiHost});
+  write_text(certs / "san.ext", std::string("subjectAltName=DNS:") + kApiHost + ",DNS:" +
+                                    kOtherHost + ",DNS:" + kBlockedHost + "\n");
+  must({"openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+        "-out", (certs / "server.pem").string(), "-days", "2", "-extfile",
+        (certs / "san.ext").string()});
+  fs::permissions(certs / "server.key", fs::perms::owner_read | fs::perms::owner_write |
+                                            fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::replace);
+  fs::copy_file(ca, scratch_ / "work" / "upstream-ca.pem");
+
+  // The host's key for git-gate's pushes, and the upstream's host key, made
+  // here so that known_hosts exists before the upstream does.
+  must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bottle host key", "-f",
+        (keys / "id_ed25519").string()});
+  must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "upstream host key", "-f",
+        (keys / "host_key").string()});
+  fs::copy_file(keys / "id_ed25519.pub", keys / "authorized_keys");
+  std::ifstream host_pub(keys / "host_key.pub");
+  std::string type, key;
+  host_pub >> type >> key;
+  write_text(keys / "known_hosts", std::string(kGitHost) + " " + type + " " + key + "\n");
+}
+
+void Bottle::write_manifest(int subnet_octet) {
+  const std::string s = scratch_.string();
+  std::ostringstream m;
+  m << "bottles:\n"
+    << "  " << name_ << ":\n"
+    << "    agent:\n"
+    << "      image: claude-bottle-agent:latest\n"
+    << "      workdir: " << s << "/work\n"
+    << "    allowlist: [" << kApiHost << "]\n"
+    << "    routes:\n"
+    << "      - host: " << kApiHost << "\n"
+    << "        upstream: https://" << kApiHost << "\n"
+    << "        token_env: E2E_TOKEN\n"
+    << "    git:\n"
+    << "      - name: project\n"
+    << "        upstream: git@" << kGitHost << ":project.git\n"
+    << "        ssh_key: " << s << "/keys/id_ed25519\n"
+    << "        known_hosts: " << s << "/keys/known_hosts\n"
+    << "    egress_subnet: 198.18." << subnet_octet << ".0/24\n"
+    << "    egress_ca_files: [" << s << "/certs/ca.pem]\n";
+  write_text(scratch_ / "bottles.yaml", m.str());
+}
+
+void Bottle::start_upstream() {
+  must({"docker", "run", "--detach", "--name", upstream_container(), "--label",
+        "claude-bottle-e2e=" + name_, "--network", "claude-bottle-" + name_ + "-egress",
+        "--network-alias", kApiHost, "--network-alias", kOtherHost, "--network-alias",
+        kBlockedHost, "--network-alias", kGitHost, "--volume",
+        (scratch_ / "certs").string() + ":/certs:ro", "--volume",
+        (scratch_ / "keys").string() + ":/keys:ro", "claude-bottle-test-upstream:latest"});
+  LogWatch log(upstream_container());
+  if (!log.line_with("upstream: serving", 30s)) {
+    throw std::runtime_error("the test upstream did not start: " +
+                             run({"docker", "logs", upstream_container()}).output);
+  }
+}
+
+CommandResult Bottle::bottle(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state_root_.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, {"E2E_TOKEN=" + token_, std::string("BOTTLE_SOURCE_DIR=") + SOURCE_DIR});
+}
+
+CommandResult Bottle::agent(const std::string& script) const {
+  return run({"docker", "exec", agent_container(), "sh", "-c", script});
+}
+
+CommandResult Bottle::sidecars(const std::string& script) const {
+  return run({"docker", "exec", sidecars_container(), "sh", "-c", script});
+}
+
+CommandResult Bottle::upstream(const std::string& script) const {
+  return run({"docker", "exec", upstream_container(), "sh", "-c", script});
+}
+
+std::unique_ptr<bottle_test::Process> Bottle::agent_background(const std::string& script) const {
+  return std::make_unique<bottle_test::Process>(
+      std::vector<std::string>{"docker", "exec", agent_container(), "sh", "-c", script});
+}
+
+nlohmann::json Bottle::status() const {
+  const CommandResult r = run({"docker", "exec", sidecars_container(), "sidecarctl", "status",
+                               "--json"});
+  if (r.code != 0) throw std::runtime_error("sidecarctl status: " + r.output);
+  return nlohmann::json::parse(r.output);
+}
+
+int Bottle::daemon_pid(const std::string& daemon) const {
+  const nlohmann::json s = status();  // kept: a range-for over a temporary's member dangles
+  for (const auto& d : s["daemons"]) {
+    if (d["name"] == daemon) return d["pid"].is_number() ? d["pid"].get<int>() : 0;
+  }
+  throw std::runtime_error("no daemon " + daemon + " in the status");
+}
+
+CommandResult Bottle::compose(const std::vector<std::string>& args) const {
+  std::ifstream meta_file(state_dir() / "metadata.json");
+  const auto meta = nlohmann::json::parse(meta_file);
+  std::vector<std::string> argv = meta["compose"].get<std::vector<std::string>>();
+  argv.insert(argv.end(), {"--project-name", project(), "--file",
+                           meta["compose_file"].get<std::string>()});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+std::string Bottle::stop_and_list_leftovers() {
+  stopped_ = true;
+  std::string left;
+  const CommandResult rm = run({"docker", "rm", "--force", "--volumes", upstream_container()});
+  if (rm.code != 0) left += "docker rm of the upstream failed: " + rm.output + "\n";
+  const CommandResult stop = bottle({"stop", name_});
+  if (stop.code != 0) left += "bottle stop failed: " + stop.output + "\n";
+  auto listed = [&](const std::vector<std::string>& argv, const std::string& what) {
+    const std::string out = trimmed(run(argv).output);
+    if (!out.empty()) left += what + ": " + out + "\n";
+  };
+  const std::string project_label = "label=com.docker.compose.project=" + project();
+  listed({"docker", "ps", "--all", "--quiet", "--filter", project_label}, "containers");
+  listed({"docker", "ps", "--all", "--quiet", "--filter", "name=" + upstream_container()},
+         "upstream container");
+  listed({"docker", "network", "ls", "--quiet", "--filter", "name=claude-bottle-" + name_ + "-"},
+         "networks");
+  // Anonymous volumes carry no project label: any volume that was not
+  // there before the bottle started is one it left (the docker tests run
+  // one at a time).
+  const std::string volumes = trimmed(run({"docker", "volume", "ls", "--quiet"}).output);
+  if (volumes != volumes_before_) left += "volumes: before [" + volumes_before_ + "], after [" + volumes + "]\n";
+  return left;
+}
+
+}  // namespace bottle_e2e

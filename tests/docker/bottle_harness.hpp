@@ -1,0 +1,101 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process_harness.hpp"
+
+// A real bottle, booted by the real `bottle` host tool in real Docker from a
+// manifest the harness writes, beside a stand-in for the internet (the
+// test-upstream image) on the bottle's egress network. The images must exist
+// (the docker/build-images fixture builds them).
+namespace bottle_e2e {
+
+using namespace std::chrono_literals;
+
+struct CommandResult {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Names the upstream answers to, through Docker's DNS on the egress network.
+inline constexpr const char* kApiHost = "api.upstream.test";
+inline constexpr const char* kOtherHost = "other.upstream.test";
+inline constexpr const char* kBlockedHost = "blocked.upstream.test";
+inline constexpr const char* kGitHost = "git.upstream.test";
+
+// Follows a container's log from the moment it was made, so a line logged
+// after that moment is never missed, however soon it comes.
+class LogWatch {
+ public:
+  explicit LogWatch(const std::string& container);
+  // The next line containing `text`, or nothing by the deadline.
+  std::optional<std::string> line_with(const std::string& text,
+                                       std::chrono::milliseconds deadline = 20s);
+
+ private:
+  std::unique_ptr<bottle_test::Process> follower_;
+};
+
+class Bottle {
+ public:
+  // `name` names the bottle (claude-bottle-<name>); `subnet_octet` picks the
+  // egress network 198.18.<octet>.0/24, a range pipelock does not refuse as
+  // private, so that each test's upstream is reachable and distinct.
+  Bottle(std::string name, int subnet_octet);
+  ~Bottle();
+  Bottle(const Bottle&) = delete;
+  Bottle& operator=(const Bottle&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& token() const { return token_; }
+  std::string agent_container() const { return "claude-bottle-" + name_; }
+  std::string sidecars_container() const { return "claude-bottle-sidecars-" + name_; }
+  std::string upstream_container() const { return "claude-bottle-e2e-upstream-" + name_; }
+  std::string project() const { return "claude-bottle-" + name_; }
+  std::filesystem::path state_dir() const { return state_root_ / name_; }
+  std::filesystem::path scratch() const { return scratch_; }
+
+  // The host tool, with this bottle's state folder and the token in its environment.
+  CommandResult bottle(const std::vector<std::string>& args) const;
+  // A shell command in the agent, the sidecars container, or the upstream.
+  CommandResult agent(const std::string& script) const;
+  CommandResult sidecars(const std::string& script) const;
+  CommandResult upstream(const std::string& script) const;
+  // The same, left running, its output read as it comes.
+  std::unique_ptr<bottle_test::Process> agent_background(const std::string& script) const;
+
+  // `sidecarctl status --json`, through docker exec.
+  nlohmann::json status() const;
+  int daemon_pid(const std::string& daemon) const;
+  // `docker compose` of this project, with the given arguments.
+  CommandResult compose(const std::vector<std::string>& args) const;
+
+  // `bottle stop`, then checks that no container, network or volume of the
+  // bottle is left. Returns what is left, described; empty when nothing.
+  std::string stop_and_list_leftovers();
+
+ private:
+  void write_keys_and_certificates();
+  void write_manifest(int subnet_octet);
+  void start_upstream();
+
+  std::string name_;
+  std::string token_;
+  std::filesystem::path scratch_;
+  std::filesystem::path state_root_;
+  std::string volumes_before_;
+  bool stopped_ = false;
+};
+
+// Runs argv to completion; stdout and stderr together.
+CommandResult run(const std::vector<std::string>& argv,
+                  const std::vector<std::string>& extra_env = {});
+
+}  // namespace bottle_e2e
