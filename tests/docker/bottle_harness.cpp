@@ -18,10 +18,7 @@ std::string random_hex(int bytes) {
   return out.str();
 }
 
-void write_text(const fs::path& p, const std::string& text, fs::perms perms = fs::perms::none) {
-  std::ofstream(p) << text;
-  if (perms != fs::perms::none) fs::permissions(p, perms, fs::perm_options::replace);
-}
+void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
 CommandResult must(const std::vector<std::string>& argv) {
   CommandResult r = run(argv);
@@ -111,41 +108,10 @@ Bottle::~Bottle() {
 }
 
 void Bottle::write_keys_and_certificates() {
-  const fs::path keys = scratch_ / "keys";
-  const fs::path certs = scratch_ / "certs";
-  fs::create_directories(keys);
-  fs::create_directories(certs);
-  // The upstream's HTTPS certificate, from a CA of the test's own that the
-  // agent (in its work folder) and egress (egress_ca_files) trust.
-  const std::string ca_key = (certs / "ca.key").string();
-  const std::string ca = (certs / "ca.pem").string();
-  must({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=e2e upstream CA"});
-  const std::string csr = (certs / "server.csr").string();
-  must({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-keyout", (certs / "server.key").string(), "-out", csr, "-subj",
-        std::string("/CN=") + kApiHost});
-  write_text(certs / "san.ext", std::string("subjectAltName=DNS:") + kApiHost + ",DNS:" +
-                                    kOtherHost + ",DNS:" + kBlockedHost + "\n");
-  must({"openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
-        "-out", (certs / "server.pem").string(), "-days", "2", "-extfile",
-        (certs / "san.ext").string()});
-  fs::permissions(certs / "server.key", fs::perms::owner_read | fs::perms::owner_write |
-                                            fs::perms::group_read | fs::perms::others_read,
-                  fs::perm_options::replace);
-  fs::copy_file(ca, scratch_ / "work" / "upstream-ca.pem");
-
-  // The host's key for git-gate's pushes, and the upstream's host key, made
-  // here so that known_hosts exists before the upstream does.
-  must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bottle host key", "-f",
-        (keys / "id_ed25519").string()});
-  must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "upstream host key", "-f",
-        (keys / "host_key").string()});
-  fs::copy_file(keys / "id_ed25519.pub", keys / "authorized_keys");
-  std::ifstream host_pub(keys / "host_key.pub");
-  std::string type, key;
-  host_pub >> type >> key;
-  write_text(keys / "known_hosts", std::string(kGitHost) + " " + type + " " + key + "\n");
+  must({std::string(SOURCE_DIR) + "/tests/docker/upstream/make-credentials", scratch_.string(),
+        kGitHost, kApiHost, kOtherHost, kBlockedHost});
+  // The agent trusts the upstream's CA through its work folder.
+  fs::copy_file(scratch_ / "certs" / "ca.pem", scratch_ / "work" / "upstream-ca.pem");
 }
 
 void Bottle::write_manifest(int subnet_octet) {
