@@ -39,6 +39,12 @@ void check_interrupt(const StartOptions& o) {
   if (o.interrupted && *o.interrupted) throw Interrupted();
 }
 
+// Folders the bundle's unprivileged user reads through a mount (0755); the
+// 0700 state folder above them keeps everyone else on the host out.
+constexpr fs::perms kBundleReadable = fs::perms::owner_all | fs::perms::group_read |
+                                      fs::perms::group_exec | fs::perms::others_read |
+                                      fs::perms::others_exec;
+
 void make_dir(const fs::path& dir, fs::perms perms) {
   fs::create_directories(dir);
   fs::permissions(dir, perms, fs::perm_options::replace);
@@ -128,8 +134,7 @@ void render_state(const BottleSpec& b, const BottlePaths& paths, const std::stri
   // it) and is deleted at teardown, as the CA keys are.
   for (const auto& g : b.git) {
     const fs::path dir = paths.git_key_dir(g.name);
-    make_dir(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                      fs::perms::others_read | fs::perms::others_exec);
+    make_dir(dir, kBundleReadable);
     write_file_atomically(dir / "ssh_key", bottle::config::read_file(g.ssh_key), 0644);
     write_file_atomically(dir / "known_hosts", bottle::config::read_file(g.known_hosts), 0644);
   }
@@ -188,15 +193,14 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   make_dir(paths.dir(), fs::perms::owner_all);
   for (const auto& dir : {paths.pipelock_dir(), paths.egress_dir(), paths.git_gate_dir(),
                           paths.supervise_dir(), paths.agent_dir()}) {
-    make_dir(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                      fs::perms::others_read | fs::perms::others_exec);
+    make_dir(dir, kBundleReadable);
   }
   // supervise writes proposals as the image's unprivileged user, whose uid is
   // not the operator's: anyone may create here (only the operator can reach
   // the 0700 state folder on the host), and the sticky bit keeps supervise
   // from replacing a file the operator wrote, such as a decision.
   make_dir(paths.proposals_dir(), fs::perms::all | fs::perms::sticky_bit);
-  undo.push("mint CAs", [&] { remove_ca_keys(paths); });
+  undo.push("mint CAs", [&] { remove_private_keys(paths); });
   mint_ca(paths.pipelock_dir(), "claude-bottle " + b.name + " pipelock CA");
   mint_ca(paths.egress_dir(), "claude-bottle " + b.name + " egress CA");
 

@@ -41,7 +41,7 @@ void remove_networks(const BottlePaths& paths, const DockerCli& docker) {
   docker.remove_network(paths.egress_network());
 }
 
-void remove_ca_keys(const BottlePaths& paths) {
+void remove_private_keys(const BottlePaths& paths) {
   std::filesystem::remove(paths.pipelock_dir() / "ca-key.pem");
   std::filesystem::remove(paths.egress_dir() / "ca-key.pem");
   // The copies of the git upstreams' ssh keys, made at start.
@@ -63,7 +63,7 @@ bool stop_bottle(const BottlePaths& paths, const DockerCli& docker, std::ostream
   }
   save_logs_and_take_down(paths, *meta, out);
   remove_networks(paths, docker);
-  remove_ca_keys(paths);
+  remove_private_keys(paths);
   mark_state(paths, "stopped");
   out << "bottle " << paths.slug() << ": stopped\n";
   return true;

@@ -17,7 +17,7 @@ void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& met
 void remove_networks(const BottlePaths& paths, const DockerCli& docker);
 // The CA keys are worthless once the bottle is gone, and safest deleted; so
 // are the bundle's copies of the git upstreams' ssh keys.
-void remove_ca_keys(const BottlePaths& paths);
+void remove_private_keys(const BottlePaths& paths);
 void mark_state(const BottlePaths& paths, const std::string& state);
 
 // All of the above, in that order. Returns false when there is no such bottle.

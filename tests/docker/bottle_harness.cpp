@@ -20,16 +20,6 @@ std::string random_hex(int bytes) {
 
 void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
-CommandResult must(const std::vector<std::string>& argv) {
-  CommandResult r = run(argv);
-  if (r.code != 0) {
-    std::string cmd;
-    for (const auto& a : argv) cmd += a + " ";
-    throw std::runtime_error(cmd + "failed (" + std::to_string(r.code) + "): " + r.output);
-  }
-  return r;
-}
-
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -37,13 +27,9 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
-  std::map<std::string, std::string> env;
-  for (const auto& e : extra_env) {
-    const auto eq = e.find('=');
-    env[e.substr(0, eq)] = e.substr(eq + 1);
-  }
-  auto [code, output] = bottle_test::run(argv, env);
+CommandResult run(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& extra_env) {
+  auto [code, output] = bottle_test::run(argv, extra_env);
   return {code, output};
 }
 
@@ -108,7 +94,7 @@ Bottle::~Bottle() {
 }
 
 void Bottle::write_keys_and_certificates() {
-  must({std::string(SOURCE_DIR) + "/tests/docker/upstream/make-credentials", scratch_.string(),
+  bottle_test::must({std::string(SOURCE_DIR) + "/tests/docker/upstream/make-credentials", scratch_.string(),
         kGitHost, kApiHost, kOtherHost, kBlockedHost});
   // The agent trusts the upstream's CA through its work folder.
   fs::copy_file(scratch_ / "certs" / "ca.pem", scratch_ / "work" / "upstream-ca.pem");
@@ -138,7 +124,7 @@ void Bottle::write_manifest(int subnet_octet) {
 }
 
 void Bottle::start_upstream() {
-  must({"docker", "run", "--detach", "--name", upstream_container(), "--label",
+  bottle_test::must({"docker", "run", "--detach", "--name", upstream_container(), "--label",
         "claude-bottle-e2e=" + name_, "--network", "claude-bottle-" + name_ + "-egress",
         "--network-alias", kApiHost, "--network-alias", kOtherHost, "--network-alias",
         kBlockedHost, "--network-alias", kGitHost, "--volume",
@@ -154,7 +140,7 @@ void Bottle::start_upstream() {
 CommandResult Bottle::bottle(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state_root_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {"E2E_TOKEN=" + token_, std::string("BOTTLE_SOURCE_DIR=") + SOURCE_DIR});
+  return run(argv, {{"E2E_TOKEN", token_}, {"BOTTLE_SOURCE_DIR", SOURCE_DIR}});
 }
 
 CommandResult Bottle::agent(const std::string& script) const {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,6 @@ class Bottle {
 
 // Runs argv to completion; stdout and stderr together.
 CommandResult run(const std::vector<std::string>& argv,
-                  const std::vector<std::string>& extra_env = {});
+                  const std::map<std::string, std::string>& extra_env = {});
 
 }  // namespace bottle_e2e
