@@ -1,5 +1,7 @@
 #include "bottle/uv/signal.hpp"
 
+#include "bottle/uv/callback_guard.hpp"
+
 namespace bottle::uv {
 
 Signal::Signal(Loop& loop, int signum, std::function<void()> on_signal)
@@ -9,7 +11,7 @@ Signal::Signal(Loop& loop, int signum, std::function<void()> on_signal)
   check(uv_signal_start(
             handle_.get(),
             [](uv_signal_t* h, int) {
-              if (auto* self = owner_of<Signal>(h)) self->on_signal_();
+              if (auto* self = owner_of<Signal>(h)) guarded("signal handler", self->on_signal_);
             },
             signum),
         "uv_signal_start");

@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "bottle/uv/stream_writer.hpp"
+#include "bottle/uv/callback_guard.hpp"
 
 namespace bottle::uv {
 
@@ -62,7 +63,7 @@ void StreamWriter::write(std::string bytes) {
     StreamWriter* writer = *done->writer;
     if (writer == nullptr) return;
     writer->queued_ -= done->bytes.size();
-    if (writer->on_progress_) writer->on_progress_();
+    if (writer->on_progress_) guarded("log write", writer->on_progress_);
   });
   if (rc < 0) {
     queued_ -= request->bytes.size();

@@ -5,6 +5,8 @@
 
 #include "bottle/uv/tcp.hpp"
 
+#include "bottle/uv/callback_guard.hpp"
+
 namespace bottle::uv {
 
 namespace {
@@ -61,7 +63,7 @@ void TcpStream::connect(const sockaddr* addr, DoneFn on_done) {
   int rc = uv_tcp_connect(&request->req, handle_.get(), addr, [](uv_connect_t* req, int status) {
     auto* self = owner_of<TcpStream>(req->handle);
     delete reinterpret_cast<ConnectRequest*>(req);
-    if (self && self->on_connected_) self->on_connected_(status);
+    if (self && self->on_connected_) guarded("tcp connect", [&] { self->on_connected_(status); });
   });
   if (rc < 0) {
     delete request;
@@ -85,11 +87,17 @@ void TcpStream::resume_reading() {
                   if (!self || n == 0) return;
                   if (n < 0) {
                     self->pause_reading();
-                    if (self->on_end_) self->on_end_(n == UV_EOF ? 0 : static_cast<int>(n));
+                    if (self->on_end_) {
+                      guarded("tcp end",
+                              [&] { self->on_end_(n == UV_EOF ? 0 : static_cast<int>(n)); });
+                    }
                     return;
                   }
-                  if (self->on_data_)
-                    self->on_data_(std::string_view(buf->base, static_cast<size_t>(n)));
+                  if (self->on_data_) {
+                    guarded("tcp read", [&] {
+                      self->on_data_(std::string_view(buf->base, static_cast<size_t>(n)));
+                    });
+                  }
                 });
 }
 
@@ -107,7 +115,7 @@ void TcpStream::write(std::string bytes, DoneFn on_written) {
                       std::unique_ptr<WriteRequest> owned(reinterpret_cast<WriteRequest*>(req));
                       // A write cancelled by close must not call into a dead owner.
                       if (owner_of<TcpStream>(req->handle) && owned->on_written) {
-                        owned->on_written(status);
+                        guarded("tcp write", [&] { owned->on_written(status); });
                       }
                     });
   if (rc < 0) {
@@ -147,16 +155,37 @@ TcpListener::TcpListener(Loop& loop, const std::string& host, int port, int back
   }
   check(uv_tcp_bind(handle_.get(), reinterpret_cast<sockaddr*>(&addr), 0),
         ("bind " + host + ":" + std::to_string(port)).c_str());
+  listen(backlog, host + ":" + std::to_string(port));
+}
+
+TcpListener::TcpListener(Loop& loop, int listening_fd, int backlog, AcceptFn on_accept)
+    : loop_(loop), on_accept_(std::move(on_accept)) {
+  check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
+  handle_.mark_initialized(this);
+  check(uv_tcp_open(handle_.get(), listening_fd), "uv_tcp_open (inherited listening socket)");
+  listen(backlog, "fd " + std::to_string(listening_fd));
+}
+
+void TcpListener::listen(int backlog, const std::string& what) {
   check(uv_listen(reinterpret_cast<uv_stream_t*>(handle_.get()), backlog,
                   [](uv_stream_t* server, int status) {
                     auto* self = owner_of<TcpListener>(server);
                     if (!self || status < 0) return;
-                    auto stream = std::make_unique<TcpStream>(self->loop_);
-                    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(stream->raw())) == 0) {
-                      self->on_accept_(std::move(stream));
-                    }
+                    guarded("tcp accept", [&] {
+                      auto stream = std::make_unique<TcpStream>(self->loop_);
+                      if (uv_accept(server, reinterpret_cast<uv_stream_t*>(stream->raw())) == 0) {
+                        self->on_accept_(std::move(stream));
+                      }
+                    });
                   }),
-        ("listen on " + host + ":" + std::to_string(port)).c_str());
+        ("listen on " + what).c_str());
+}
+
+std::string TcpListener::address() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  return format_address(ss);
 }
 
 int TcpListener::port() const {
@@ -185,7 +214,7 @@ Resolve::Resolve(Loop& loop, const std::string& host, int port, DoneFn on_done)
         std::unique_ptr<Request> request(reinterpret_cast<Request*>(req));
         if (Resolve* owner = request->owner) {
           owner->request_ = nullptr;
-          request->on_done(status, status == 0 ? res : nullptr);
+          guarded("resolve", [&] { request->on_done(status, status == 0 ? res : nullptr); });
         }
         uv_freeaddrinfo(res);
       },

@@ -1,5 +1,7 @@
 #include "bottle/uv/timer.hpp"
 
+#include "bottle/uv/callback_guard.hpp"
+
 namespace bottle::uv {
 
 Timer::Timer(Loop& loop) {
@@ -16,7 +18,7 @@ void Timer::start(std::uint64_t delay_ms, std::function<void()> on_fire) {
               if (self == nullptr) return;
               // Move out first: the callback may re-arm this timer or destroy its owner.
               auto fire = std::move(self->on_fire_);
-              fire();
+              if (fire) guarded("timer", fire);
             },
             delay_ms, 0),
         "uv_timer_start");

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bottle/uv/unix_server.hpp"
+#include "bottle/uv/callback_guard.hpp"
 
 namespace bottle::uv {
 
@@ -23,10 +24,11 @@ void UnixConnection::read(DataFn on_data, EndFn on_end) {
     auto* self = owner_of<UnixConnection>(s);
     if (self == nullptr) return;
     if (n > 0) {
-      self->on_data_(std::string_view(buf->base, static_cast<size_t>(n)));
+      guarded("unix socket read",
+              [&] { self->on_data_(std::string_view(buf->base, static_cast<size_t>(n))); });
     } else if (n < 0) {
       uv_read_stop(s);
-      if (self->on_end_) self->on_end_();
+      if (self->on_end_) guarded("unix socket end", self->on_end_);
     }
   };
   check(uv_read_start(reinterpret_cast<uv_stream_t*>(handle_.get()), alloc, on_read),
@@ -45,13 +47,13 @@ void UnixConnection::write_and_close(std::string bytes, std::function<void()> on
     delete r;
     if (self != nullptr && self->on_closed_) {
       auto closed = std::move(self->on_closed_);
-      closed();  // the owner destroys the connection here, which closes it
+      guarded("unix socket write", closed);  // the owner destroys the connection here
     }
   });
   if (rc < 0) {
     delete req;
     auto closed = std::move(on_closed_);
-    if (closed) closed();
+    if (closed) guarded("unix socket write", closed);
   }
 }
 
@@ -72,10 +74,13 @@ UnixServer::UnixServer(Loop& loop, const std::string& path, unsigned mode, Accep
                 [](uv_stream_t* server, int status) {
                   auto* self = owner_of<UnixServer>(server);
                   if (self == nullptr || status < 0) return;
-                  std::unique_ptr<UnixConnection> conn(new UnixConnection(self->loop_));
-                  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(conn->handle_.get())) == 0) {
-                    self->on_accept_(std::move(conn));
-                  }
+                  guarded("unix socket accept", [&] {
+                    std::unique_ptr<UnixConnection> conn(new UnixConnection(self->loop_));
+                    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(conn->handle_.get())) ==
+                        0) {
+                      self->on_accept_(std::move(conn));
+                    }
+                  });
                 }),
       ("listen " + path).c_str());
 }
@@ -106,7 +111,7 @@ TcpConnectAttempt::TcpConnectAttempt(Loop& loop, const std::string& host, int po
                             if (owner == nullptr) return;
                             owner->request_ = nullptr;
                             auto done = std::move(owner->on_done_);
-                            done(status == 0);  // may destroy the attempt
+                            guarded("tcp connect", [&] { done(status == 0); });  // may destroy it
                           });
   if (rc < 0) {
     delete request_;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bottle/uv/callback_guard.hpp"
 #include "bottle/uv/handle.hpp"
 #include "bottle/uv/loop.hpp"
 
@@ -45,8 +46,10 @@ class ConnectionSet {
         auto* self = owner_of<ConnectionSet>(idle);
         uv_idle_stop(idle);
         if (!self) return;
-        self->ended_.clear();
-        if (self->open_.empty() && self->on_empty_) std::exchange(self->on_empty_, nullptr)();
+        guarded("connection reaper", [self] {
+          self->ended_.clear();
+          if (self->open_.empty() && self->on_empty_) std::exchange(self->on_empty_, nullptr)();
+        });
       });
     }
   }

@@ -56,15 +56,23 @@ class TcpListener {
   using AcceptFn = std::function<void(std::unique_ptr<TcpStream>)>;
 
   TcpListener(Loop& loop, const std::string& host, int port, int backlog, AcceptFn on_accept);
+  // Takes over a socket that is already bound and listening (socket
+  // activation: the supervisor holds it across restarts). Closing this
+  // listener closes only our copy.
+  TcpListener(Loop& loop, int listening_fd, int backlog, AcceptFn on_accept);
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
   // The port actually bound (when 0 was asked for).
   int port() const;
+  // "host:port" actually bound, for logs.
+  std::string address() const;
   // Stops listening now, freeing the port for a successor.
   void close() { handle_.close(); }
 
  private:
+  void listen(int backlog, const std::string& what);
+
   Loop& loop_;
   OwnedHandle<uv_tcp_t> handle_;
   AcceptFn on_accept_;
