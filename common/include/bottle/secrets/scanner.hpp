@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "bottle/secrets/finding.hpp"
+#include "bottle/secrets/keyword_index.hpp"
+#include "bottle/secrets/rule_set.hpp"
+
+namespace bottle::secrets {
+
+// Where a fragment sits in a longer text, for a caller scanning in windows.
+struct FragmentPosition {
+  std::uint64_t first_line = 1;  // the line the fragment's first byte is on
+  std::uint64_t offset = 0;      // the fragment's first byte in the whole text
+  // Matches ending at or before this byte of the fragment were found in the
+  // previous window (the overlap); they are not reported again.
+  std::size_t report_after = 0;
+};
+
+// The rules, compiled once, applied to fragments. Semantics are gitleaks':
+// a rule runs on a fragment when one of its keywords occurs in it (or it has
+// none), its expression runs over the whole fragment (so a match may span
+// lines: a value on the line after its XML element's tag), the secret is its
+// secretGroup (else the first group that matched), entropy must exceed the
+// rule's threshold, and neither a global allowlist nor the rule's allows it.
+// Thread-safe: scan is const, RE2 is safe to share.
+class Scanner {
+ public:
+  explicit Scanner(RuleSet rules);
+
+  // Findings of every rule with an expression in `bytes`.
+  std::vector<Finding> scan(std::string_view bytes, const Source& where,
+                            const FragmentPosition& position = {}) const;
+  // Findings of the path-only rules for `where` (once per file, not per fragment).
+  std::vector<Finding> scan_path(const Source& where) const;
+
+  const RuleSet& rules() const { return rules_; }
+
+ private:
+  bool allowed(const Rule& rule, const Source& where, std::string_view secret,
+               std::string_view match, std::string_view line) const;
+
+  RuleSet rules_;
+  KeywordIndex keywords_;
+  std::vector<std::vector<std::size_t>> rules_of_keyword_;
+  std::vector<std::size_t> rules_without_keywords_;
+};
+
+}  // namespace bottle::secrets

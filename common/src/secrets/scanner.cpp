@@ -1,0 +1,240 @@
+#include "bottle/secrets/scanner.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "bottle/secrets/entropy.hpp"
+#include "bottle/text/terminal_escape.hpp"
+#include "bottle/text/utf8.hpp"
+
+namespace bottle::secrets {
+
+namespace {
+
+constexpr std::size_t kExcerptWidth = 80;
+constexpr std::size_t kMaxGroups = 16;
+
+std::vector<std::string> all_keywords(const RuleSet& rules) {
+  std::map<std::string, bool> seen;
+  std::vector<std::string> out;
+  for (const auto& r : rules.rules) {
+    for (const auto& k : r.keywords) {
+      if (!seen[k]) out.push_back(k);
+      seen[k] = true;
+    }
+  }
+  return out;
+}
+
+bool search(const Regex& re, std::string_view text) {
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::uint64_t digest(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// The line holding the secret, the secret cut to its first characters and
+// "…", shortened around it, safe for a terminal: enough to find it, too
+// little to use it.
+std::string redacted_excerpt(std::string_view line, std::size_t secret_at,
+                             std::size_t secret_size) {
+  const std::size_t keep = std::min<std::size_t>(4, secret_size / 4);
+  std::string shown = std::string(line.substr(0, secret_at));
+  shown += line.substr(secret_at, keep);
+  shown += "…";
+  const std::size_t mark = shown.size();
+  shown += line.substr(std::min(line.size(), secret_at + secret_size));
+  std::size_t start = 0;
+  if (shown.size() > kExcerptWidth && mark > kExcerptWidth / 2) start = mark - kExcerptWidth / 2;
+  // Never start inside a character.
+  while (start > 0 && start < shown.size() &&
+         (static_cast<unsigned char>(shown[start]) & 0xc0) == 0x80) {
+    --start;
+  }
+  std::string_view view = std::string_view(shown).substr(start);
+  const std::string_view cut = bottle::text::truncate_utf8(view, kExcerptWidth);
+  std::string out =
+      (start > 0 ? "…" : "") + std::string(cut) + (cut.size() < view.size() ? "…" : "");
+  return bottle::text::escape_for_terminal(out);
+}
+
+}  // namespace
+
+Scanner::Scanner(RuleSet rules) : rules_(std::move(rules)), keywords_(all_keywords(rules_)) {
+  const auto keywords = all_keywords(rules_);
+  std::map<std::string, std::size_t> id;
+  for (std::size_t i = 0; i < keywords.size(); ++i) id[keywords[i]] = i;
+  rules_of_keyword_.resize(keywords.size());
+  for (std::size_t r = 0; r < rules_.rules.size(); ++r) {
+    const Rule& rule = rules_.rules[r];
+    if (!rule.regex) continue;
+    if (rule.keywords.empty()) rules_without_keywords_.push_back(r);
+    for (const auto& k : rule.keywords) rules_of_keyword_[id.at(k)].push_back(r);
+  }
+}
+
+bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view secret,
+                      std::string_view match, std::string_view line) const {
+  auto allows = [&](const Allowlist& a) {
+    std::vector<bool> checks;
+    if (!a.commits.empty()) {
+      const std::string commit = lower(where.commit);
+      checks.push_back(!commit.empty() &&
+                       std::find(a.commits.begin(), a.commits.end(), commit) != a.commits.end());
+    }
+    if (!a.paths.empty()) {
+      checks.push_back(std::any_of(a.paths.begin(), a.paths.end(),
+                                   [&](const Regex& p) { return search(p, where.path); }));
+    }
+    if (!a.regexes.empty()) {
+      const std::string_view target = a.regex_target == Allowlist::Target::secret  ? secret
+                                      : a.regex_target == Allowlist::Target::match ? match
+                                                                                   : line;
+      checks.push_back(std::any_of(a.regexes.begin(), a.regexes.end(),
+                                   [&](const Regex& re) { return search(re, target); }));
+    }
+    if (!a.stopwords.empty()) {
+      const std::string s = lower(secret);
+      checks.push_back(std::any_of(a.stopwords.begin(), a.stopwords.end(),
+                                   [&](const auto& w) { return s.find(w) != std::string::npos; }));
+    }
+    if (checks.empty()) return false;
+    if (a.condition == Allowlist::Condition::all) {
+      return std::all_of(checks.begin(), checks.end(), [](bool b) { return b; });
+    }
+    return std::any_of(checks.begin(), checks.end(), [](bool b) { return b; });
+  };
+  for (const auto& a : rules_.allowlists) {
+    if (!a.target_rules.empty() &&
+        std::find(a.target_rules.begin(), a.target_rules.end(), rule.id) == a.target_rules.end()) {
+      continue;
+    }
+    if (allows(a)) return true;
+  }
+  return std::any_of(rule.allowlists.begin(), rule.allowlists.end(), allows);
+}
+
+std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
+                                   const FragmentPosition& position) const {
+  std::vector<Finding> out;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // each finding's secret, for the dedupe
+  std::vector<bool> found;
+  keywords_.find(bytes, found);
+  std::vector<bool> run(rules_.rules.size(), false);
+  for (std::size_t r : rules_without_keywords_) run[r] = true;
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    if (!found[k]) continue;
+    for (std::size_t r : rules_of_keyword_[k]) run[r] = true;
+  }
+  const re2::StringPiece input(bytes.data(), bytes.size());
+  for (std::size_t r = 0; r < run.size(); ++r) {
+    if (!run[r]) continue;
+    const Rule& rule = rules_.rules[r];
+    if (rule.path && !search(rule.path, where.path)) continue;
+    const RE2& re = *rule.regex;
+    const std::size_t groups =
+        std::min<std::size_t>(static_cast<std::size_t>(re.NumberOfCapturingGroups()), kMaxGroups);
+    re2::StringPiece match[kMaxGroups + 1];
+    std::size_t at = 0;
+    // For line numbers: newlines are counted once, forward, per rule.
+    std::size_t counted_to = 0;
+    std::uint64_t line = position.first_line;
+    while (at <= bytes.size() && re.Match(input, at, bytes.size(), RE2::UNANCHORED, match,
+                                          static_cast<int>(groups) + 1)) {
+      const std::size_t begin = static_cast<std::size_t>(match[0].data() - bytes.data());
+      const std::size_t end = begin + match[0].size();
+      at = end > begin ? end : begin + 1;
+      if (end <= position.report_after && position.report_after > 0) continue;
+      re2::StringPiece secret = match[0];
+      if (rule.secret_group > 0) {
+        secret = static_cast<std::size_t>(rule.secret_group) <= groups ? match[rule.secret_group]
+                                                                       : re2::StringPiece();
+      } else {
+        for (std::size_t g = 1; g <= groups; ++g) {
+          if (!match[g].empty()) {
+            secret = match[g];
+            break;
+          }
+        }
+      }
+      if (secret.empty() || secret.data() == nullptr) continue;
+      const std::string_view secret_view(secret.data(), secret.size());
+      if (rule.entropy && shannon_entropy(secret_view) <= *rule.entropy) continue;
+      const std::size_t secret_at = static_cast<std::size_t>(secret.data() - bytes.data());
+      const std::size_t line_begin = [&] {
+        const std::size_t nl = bytes.rfind('\n', secret_at == 0 ? 0 : secret_at - 1);
+        return (nl == std::string_view::npos || secret_at == 0) ? 0 : nl + 1;
+      }();
+      std::size_t line_end = bytes.find('\n', secret_at);
+      if (line_end == std::string_view::npos) line_end = bytes.size();
+      const std::string_view line_text = bytes.substr(line_begin, line_end - line_begin);
+      if (allowed(rule, where, secret_view, std::string_view(match[0].data(), match[0].size()),
+                  line_text)) {
+        continue;
+      }
+      line += static_cast<std::uint64_t>(
+          std::count(bytes.begin() + static_cast<std::ptrdiff_t>(counted_to),
+                     bytes.begin() + static_cast<std::ptrdiff_t>(secret_at), '\n'));
+      counted_to = secret_at;
+      Finding f;
+      f.rule_id = rule.id;
+      f.description = rule.description;
+      f.source = where;
+      f.line = line;
+      f.column = secret_at - line_begin + 1;
+      f.offset = position.offset + secret_at;
+      f.excerpt = redacted_excerpt(line_text, secret_at - line_begin,
+                                   std::min(secret.size(), line_end - secret_at));
+      f.secret_digest = digest(secret_view);
+      out.push_back(std::move(f));
+      spans.emplace_back(secret_at, secret_at + secret.size());
+    }
+  }
+  // As gitleaks does: a generic rule's finding adds nothing where a rule
+  // that knows the provider found the same secret.
+  auto generic = [](const Finding& f) { return f.rule_id.starts_with("generic"); };
+  std::vector<Finding> kept;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    bool covered = false;
+    for (std::size_t j = 0; generic(out[i]) && j < out.size() && !covered; ++j) {
+      covered =
+          !generic(out[j]) && spans[j].first < spans[i].second && spans[i].first < spans[j].second;
+    }
+    if (!covered) kept.push_back(std::move(out[i]));
+  }
+  return kept;
+}
+
+std::vector<Finding> Scanner::scan_path(const Source& where) const {
+  std::vector<Finding> out;
+  if (where.path.empty()) return out;
+  for (const auto& rule : rules_.rules) {
+    if (rule.regex || !rule.path || !search(rule.path, where.path)) continue;
+    if (allowed(rule, where, where.path, where.path, where.path)) continue;
+    Finding f;
+    f.rule_id = rule.id;
+    f.description = rule.description;
+    f.source = where;
+    f.excerpt = bottle::text::escape_for_terminal(
+        std::string(bottle::text::truncate_utf8("file " + where.path, kExcerptWidth)));
+    f.secret_digest = digest(where.path);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace bottle::secrets
