@@ -1,6 +1,6 @@
 #include "control_server.hpp"
 
-#include <nlohmann/json.hpp>
+#include "bottle/json/safe_json.hpp"
 
 namespace supervisor {
 
@@ -23,40 +23,16 @@ nlohmann::json to_json(const DaemonStatus& s) {
 }
 
 std::string error_reply(const std::string& message) {
-  return nlohmann::json{{"ok", false}, {"error", message}}.dump() + "\n";
+  // The message may quote what the client sent: invalid bytes are replaced,
+  // never a reason to throw.
+  return bottle::json::dump(nlohmann::json{{"ok", false}, {"error", message}}) + "\n";
 }
-}  // namespace
 
-ControlServer::ControlServer(bottle::uv::Loop& loop, const std::string& path,
-                             Supervisor& supervisor, std::shared_ptr<spdlog::logger> log)
-    : supervisor_(supervisor),
-      log_(std::move(log)),
-      server_(loop, path, 0600, [this](std::unique_ptr<bottle::uv::UnixConnection> conn) {
-        clients_.push_back(std::make_unique<Client>());
-        auto it = std::prev(clients_.end());
-        Client& client = **it;
-        client.connection = std::move(conn);
-        auto finish = [this, it](std::string reply) {
-          (*it)->connection->write_and_close(std::move(reply), [this, it] { clients_.erase(it); });
-        };
-        client.connection->read(
-            [this, &client, finish](std::string_view bytes) {
-              client.buffer.append(bytes);
-              auto nl = client.buffer.find('\n');
-              if (nl != std::string::npos) {
-                finish(handle_request(client.buffer.substr(0, nl), supervisor_));
-              } else if (client.buffer.size() > kMaxRequest) {
-                finish(error_reply("request longer than 4096 bytes"));
-              }
-            },
-            [this, it] { clients_.erase(it); });
-      }) {}
-
-std::string ControlServer::handle_request(const std::string& request, Supervisor& supervisor) {
+std::string reply_to(const std::string& request, Supervisor& supervisor) {
   nlohmann::json req;
   try {
-    req = nlohmann::json::parse(request);
-  } catch (const nlohmann::json::exception& e) {
+    req = bottle::json::parse(request, 8);
+  } catch (const bottle::json::ParseError& e) {
     return error_reply(std::string("request is not JSON: ") + e.what());
   }
   if (!req.is_object() || !req.contains("command") || !req["command"].is_string()) {
@@ -66,11 +42,10 @@ std::string ControlServer::handle_request(const std::string& request, Supervisor
   if (command == "status") {
     nlohmann::json daemons = nlohmann::json::array();
     for (const auto& s : supervisor.status()) daemons.push_back(to_json(s));
-    return nlohmann::json{{"ok", true},
-                          {"shutting_down", supervisor.shutting_down()},
-                          {"orphans_reaped", supervisor.orphans_reaped()},
-                          {"daemons", daemons}}
-               .dump() +
+    return bottle::json::dump(nlohmann::json{{"ok", true},
+                               {"shutting_down", supervisor.shutting_down()},
+                               {"orphans_reaped", supervisor.orphans_reaped()},
+                               {"daemons", daemons}}) +
            "\n";
   }
   if (command == "restart" || command == "reload") {
@@ -82,9 +57,84 @@ std::string ControlServer::handle_request(const std::string& request, Supervisor
     if (!supervisor.has_daemon(name)) return error_reply("no selected daemon named '" + name + "'");
     bool done = command == "restart" ? supervisor.restart(name, why) : supervisor.reload(name, why);
     if (!done) return error_reply(name + " has no running process to reload");
-    return nlohmann::json{{"ok", true}}.dump() + "\n";
+    return bottle::json::dump(nlohmann::json{{"ok", true}}) + "\n";
   }
   return error_reply("unknown command '" + command + "' (status, restart, reload)");
+}
+}  // namespace
+
+ControlServer::ControlServer(bottle::uv::Loop& loop, const std::string& path,
+                             Supervisor& supervisor, std::shared_ptr<spdlog::logger> log,
+                             Limits limits)
+    : loop_(loop),
+      supervisor_(supervisor),
+      log_(std::move(log)),
+      limits_(limits),
+      server_(loop, path, 0600, [this](std::unique_ptr<bottle::uv::UnixConnection> conn) {
+        accept(std::move(conn));
+      }) {}
+
+void ControlServer::accept(std::unique_ptr<bottle::uv::UnixConnection> conn) {
+  clients_.push_back(std::make_unique<Client>());
+  auto it = std::prev(clients_.end());
+  Client& client = **it;
+  client.connection = std::move(conn);
+  if (clients_.size() > limits_.max_connections) {
+    // Refused at once, so a flood of idle clients costs one fd for a moment,
+    // and a health check or a restart still gets through.
+    log_->warn("control socket: refusing a connection: {} already open", clients_.size() - 1);
+    answer(it, error_reply("too many control connections open; try again"));
+    return;
+  }
+  client.deadline = std::make_unique<bottle::uv::Timer>(loop_);
+  client.deadline->start(static_cast<std::uint64_t>(limits_.deadline.count()), [this, it] {
+    answer(it, error_reply("no complete request within " +
+                           std::to_string(limits_.deadline.count()) + " ms"));
+  });
+  client.connection->read(
+      [this, it](std::string_view bytes) {
+        Client& c = **it;
+        if (c.answered) return;
+        c.buffer.append(bytes);
+        const auto nl = c.buffer.find('\n');
+        if (nl != std::string::npos) {
+          answer(it, handle_request(c.buffer.substr(0, nl), supervisor_));
+        } else if (c.buffer.size() > kMaxRequest) {
+          answer(it, error_reply("request longer than 4096 bytes"));
+        }
+      },
+      [this, it] {
+        Client& c = **it;
+        if (c.answered) return;
+        // The client closed its side: what it sent is the whole request.
+        if (!c.buffer.empty()) {
+          answer(it, handle_request(c.buffer, supervisor_));
+        } else {
+          clients_.erase(it);
+        }
+      });
+}
+
+void ControlServer::answer(ClientList::iterator it, std::string reply) {
+  Client& c = **it;
+  if (c.answered) return;
+  c.answered = true;
+  if (c.deadline) c.deadline->stop();
+  c.connection->write_and_close(std::move(reply), [this, it] { clients_.erase(it); });
+}
+
+std::string ControlServer::handle_request(const std::string& request,
+                                          Supervisor& supervisor) noexcept {
+  try {
+    return reply_to(request, supervisor);
+  } catch (const std::exception& e) {
+    try {
+      return error_reply(std::string("internal error: ") + e.what());
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+  return "{\"ok\":false,\"error\":\"internal error\"}\n";
 }
 
 }  // namespace supervisor

@@ -41,6 +41,24 @@ void DaemonLifecycle::spawned(Clock::time_point now, bool has_readiness_check) {
   state_ = has_readiness_check ? DaemonState::starting : DaemonState::running;
 }
 
+Action DaemonLifecycle::spawn_failed(Clock::time_point now) {
+  spawned_at_ = now;
+  if (shutting_down_) {
+    state_ = DaemonState::stopped;
+    return {};
+  }
+  restart_pending_ = false;  // this spawn was the one a pending restart asked for
+  return crashed(now);
+}
+
+Action DaemonLifecycle::main_process_exited() {
+  if (state_ != DaemonState::starting && state_ != DaemonState::running) return {};
+  // Exited on its own: what is left of its group is stopped first; the exit
+  // is then judged (crash or not) as if the process had ended with its group.
+  state_ = DaemonState::stopping;
+  return {Action::send_stop_signal};
+}
+
 void DaemonLifecycle::ready() {
   if (state_ == DaemonState::starting) state_ = DaemonState::running;
 }
@@ -74,7 +92,11 @@ Action DaemonLifecycle::crashed(Clock::time_point now) {
   ++consecutive_failures_;
   if (consecutive_failures_ > policy_.start_limit) {
     state_ = DaemonState::failed;
-    return {Action::mark_failed};
+    // A keep-running daemon is not given up for good: a transient cause (a
+    // full disk, an upstream down) must not leave it failed until someone
+    // notices. shutdown daemons take the bundle down instead.
+    const bool retry = policy_.on_failed == FailedAction::keep_running;
+    return {Action::mark_failed, retry ? policy_.failed_retry : Millis(0)};
   }
   Millis delay = policy_.backoff_initial;
   for (int i = 1; i < consecutive_failures_ && delay < policy_.backoff_max; ++i) delay *= 2;
@@ -128,6 +150,14 @@ Action DaemonLifecycle::backoff_elapsed() {
   return {Action::spawn};
 }
 
+Action DaemonLifecycle::failed_retry_elapsed() {
+  if (state_ != DaemonState::failed || shutting_down_) return {};
+  consecutive_failures_ = 0;
+  ++restarts_;
+  state_ = DaemonState::starting;
+  return {Action::spawn};
+}
+
 Action DaemonLifecycle::shutdown() {
   shutting_down_ = true;
   restart_pending_ = false;
@@ -139,6 +169,8 @@ Action DaemonLifecycle::shutdown() {
     case DaemonState::backoff:
       state_ = DaemonState::stopped;
       return {Action::cancel_backoff};
+    case DaemonState::failed:
+      return {Action::cancel_backoff};  // a pending failed_retry_ms must not fire
     default:
       return {};  // already stopping, or nothing running
   }

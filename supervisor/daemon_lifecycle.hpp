@@ -33,7 +33,9 @@ struct ExitStatus {
 struct Action {
   enum Kind { none, spawn, send_stop_signal, schedule_restart, cancel_backoff, mark_failed };
   Kind kind = none;
-  Millis delay{0};  // schedule_restart: how long to wait
+  // schedule_restart: how long to wait; mark_failed: when to try again
+  // (restart.failed_retry_ms), 0 for never.
+  Millis delay{0};
 };
 
 // The restart state machine of one daemon: crashes, backoff, start limit,
@@ -44,7 +46,14 @@ class DaemonLifecycle {
 
   Action start();
   void spawned(Clock::time_point now, bool has_readiness_check);
+  // The program could not be started at all (exec failed): a crash at once.
+  Action spawn_failed(Clock::time_point now);
   void ready();
+  // The daemon's own process ended but other members of its process group
+  // live on (its children, a crashed daemon's helper holding its port): they
+  // are stopped before anything else happens, so a successor never meets them.
+  Action main_process_exited();
+  // The daemon's process and its whole process group are gone.
   Action exited(Clock::time_point now, const ExitStatus& status);
   // An operator's restart (SIGUSR1, sidecarctl). Requests that arrive while one is
   // under way are folded into it, with one guarantee: after the last request, a
@@ -53,6 +62,8 @@ class DaemonLifecycle {
   // The readiness check gave up: stop the process and count it as a failed start.
   Action readiness_timed_out();
   Action backoff_elapsed();
+  // restart.failed_retry_ms after being marked failed (keep-running daemons).
+  Action failed_retry_elapsed();
   Action shutdown();
 
   DaemonState state() const { return state_; }

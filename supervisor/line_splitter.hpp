@@ -7,15 +7,15 @@
 
 namespace supervisor {
 
-// Cuts a daemon's byte stream into printable lines. Holds at most max_line
-// bytes: a longer line is emitted in pieces, each piece after the first marked
-// as a continuation. Invalid UTF-8 and control characters are escaped as \xNN,
-// so a daemon (or a hostile agent whose input it logs) cannot inject terminal
-// escapes or fake lines into the operator's log.
+// Cuts a daemon's byte stream into lines. A line longer than max_line is
+// emitted in pieces of at most max_line bytes, cut between characters, each
+// piece after the first marked as a continuation; so the splitter holds at
+// most max_line (+3) bytes, whatever a daemon writes. Lines are handed on raw:
+// the sink escapes them (bottle::text::escape_for_terminal).
 class LineSplitter {
  public:
-  // text is sanitized; continued is true for the 2nd and later pieces of a long line.
-  using LineFn = std::function<void(const std::string& text, bool continued)>;
+  // continued is true for the 2nd and later pieces of a long line.
+  using LineFn = std::function<void(std::string_view raw, bool continued)>;
 
   LineSplitter(std::size_t max_line, LineFn on_line)
       : max_line_(max_line), on_line_(std::move(on_line)) {}
@@ -24,16 +24,12 @@ class LineSplitter {
   void finish();  // end of stream: emits a last partial line, if any
 
  private:
-  void emit(std::string_view raw);
+  void emit(std::string_view raw, bool line_end);
 
   std::size_t max_line_;
   LineFn on_line_;
   std::string partial_;
   bool continuing_ = false;
 };
-
-// Valid UTF-8 stays as it is; every other byte, and control characters except
-// tab, become \xNN.
-std::string sanitize_line(std::string_view raw);
 
 }  // namespace supervisor

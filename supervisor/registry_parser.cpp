@@ -1,5 +1,6 @@
 #include "registry_parser.hpp"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -125,7 +126,7 @@ RestartPolicy parse_restart(const Context& ctx, const YAML::Node& node) {
   require_map(ctx, node, "restart");
   check_keys(ctx, node, "restart",
              {"policy", "backoff_initial_ms", "backoff_max_ms", "stable_after_ms", "start_limit",
-              "on_failed"});
+              "on_failed", "failed_retry_ms"});
   RestartPolicy p;
   if (auto n = node["policy"]) {
     const std::string v = as_string(ctx, n, "restart.policy");
@@ -162,19 +163,62 @@ RestartPolicy parse_restart(const Context& ctx, const YAML::Node& node) {
     else
       ctx.fail(n, "restart.on_failed", "must be shutdown or keep-running, got '" + v + "'");
   }
+  if (auto n = node["failed_retry_ms"]) {
+    p.failed_retry = as_millis(ctx, n, "restart.failed_retry_ms", 0, 86'400'000);
+  }
   return p;
+}
+
+bool as_bool(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) ctx.fail(node, key, "must be true or false");
+  const std::string& v = node.Scalar();
+  if (v == "true") return true;
+  if (v == "false") return false;
+  ctx.fail(node, key, "must be true or false, got '" + v + "'");
+}
+
+// PID 1 resolves no names: hosts here are IP literals.
+std::string as_ip_literal(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  const std::string v = as_string(ctx, node, key);
+  in6_addr scratch{};
+  if (inet_pton(AF_INET, v.c_str(), &scratch) != 1 && inet_pton(AF_INET6, v.c_str(), &scratch) != 1)
+    ctx.fail(node, key, "must be an IPv4 or IPv6 address, got '" + v + "'");
+  return v;
 }
 
 Readiness parse_readiness(const Context& ctx, const YAML::Node& node) {
   require_map(ctx, node, "readiness");
-  check_keys(ctx, node, "readiness", {"tcp_port", "host", "timeout_ms"});
+  check_keys(ctx, node, "readiness", {"tcp_port", "notify", "host", "timeout_ms"});
   Readiness r;
-  if (!node["tcp_port"]) ctx.fail(node, "readiness.tcp_port", "is required");
-  r.tcp_port = static_cast<int>(as_integer(ctx, node["tcp_port"], "readiness.tcp_port", 1, 65535));
-  if (auto n = node["host"]) r.host = as_string(ctx, n, "readiness.host");
+  const bool notify = node["notify"] && as_bool(ctx, node["notify"], "readiness.notify");
+  if (notify == static_cast<bool>(node["tcp_port"])) {
+    ctx.fail(node, "readiness", "needs exactly one of tcp_port or notify: true");
+  }
+  if (notify) {
+    r.kind = Readiness::Kind::notify;
+    if (node["host"]) ctx.fail(node["host"], "readiness.host", "goes with tcp_port, not notify");
+  } else {
+    r.tcp_port =
+        static_cast<int>(as_integer(ctx, node["tcp_port"], "readiness.tcp_port", 1, 65535));
+  }
+  if (auto n = node["host"]) r.host = as_ip_literal(ctx, n, "readiness.host");
   if (auto n = node["timeout_ms"])
     r.timeout = as_millis(ctx, n, "readiness.timeout_ms", 1, 600'000);
   return r;
+}
+
+ListenSocket parse_listen_socket(const Context& ctx, const YAML::Node& node) {
+  require_map(ctx, node, "listen_socket");
+  check_keys(ctx, node, "listen_socket", {"tcp_port", "host", "backlog"});
+  ListenSocket s;
+  if (!node["tcp_port"]) ctx.fail(node, "listen_socket.tcp_port", "is required");
+  s.tcp_port =
+      static_cast<int>(as_integer(ctx, node["tcp_port"], "listen_socket.tcp_port", 1, 65535));
+  if (auto n = node["host"]) s.host = as_ip_literal(ctx, n, "listen_socket.host");
+  if (auto n = node["backlog"]) {
+    s.backlog = static_cast<int>(as_integer(ctx, n, "listen_socket.backlog", 1, 65535));
+  }
+  return s;
 }
 
 std::map<int, SignalAction> parse_on_signal(const Context& ctx, const YAML::Node& node) {
@@ -213,7 +257,8 @@ DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t 
   const Context ctx = file_ctx.with_daemon(d.name);
   check_keys(ctx, node, "",
              {"name", "argv", "env", "inherit_env", "workdir", "user", "reload_signal",
-              "stop_signal", "stop_timeout_ms", "restart", "readiness", "on_signal"});
+              "stop_signal", "stop_timeout_ms", "restart", "readiness", "on_signal",
+              "listen_socket"});
 
   const YAML::Node argv = node["argv"];
   if (!argv) ctx.fail(node, "argv", "is required");
@@ -256,6 +301,14 @@ DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t 
   if (auto n = node["restart"]) d.restart = parse_restart(ctx, n);
   if (auto n = node["readiness"]) d.readiness = parse_readiness(ctx, n);
   if (auto n = node["on_signal"]) d.on_signal = parse_on_signal(ctx, n);
+  if (auto n = node["listen_socket"]) d.listen_socket = parse_listen_socket(ctx, n);
+  if (d.listen_socket && d.readiness && d.readiness->kind == Readiness::Kind::tcp_port &&
+      d.readiness->tcp_port == d.listen_socket->tcp_port) {
+    // The supervisor's own socket always accepts, whatever the daemon is doing.
+    ctx.fail(node["readiness"], "readiness.tcp_port",
+             "cannot tell readiness on the port the supervisor listens on for this daemon; use "
+             "readiness: {notify: true}");
+  }
   return d;
 }
 
@@ -282,6 +335,15 @@ Registry parse_registry(const std::string& yaml_text, const std::string& path) {
     DaemonSpec d = parse_daemon(ctx, list[i], i);
     if (reg.find(d.name) != nullptr)
       ctx.fail(list[i]["name"], "name", "'" + d.name + "' appears twice");
+    for (const auto& other : reg.daemons) {
+      if (d.listen_socket && other.listen_socket &&
+          d.listen_socket->tcp_port == other.listen_socket->tcp_port) {
+        ctx.with_daemon(d.name).fail(list[i]["listen_socket"], "listen_socket.tcp_port",
+                                     "port " + std::to_string(d.listen_socket->tcp_port) +
+                                         " is already the listen_socket of daemon '" +
+                                         other.name + "'");
+      }
+    }
     reg.daemons.push_back(std::move(d));
   }
   return reg;

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bottle/json/safe_json.hpp"
+#include "bottle/text/terminal_escape.hpp"
 #include "bottle/unique_fd.hpp"
 
 namespace {
@@ -33,7 +35,8 @@ nlohmann::json ask(const std::string& socket_path, const nlohmann::json& request
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     throw Unreachable("cannot reach the supervisor at " + socket_path + ": " + strerror(errno));
   }
-  const std::string line = request.dump() + "\n";
+  // A daemon name given on the command line may hold any byte: replaced, not thrown on.
+  const std::string line = bottle::json::dump(request) + "\n";
   if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     throw Unreachable(std::string("write: ") + strerror(errno));
   }
@@ -43,8 +46,8 @@ nlohmann::json ask(const std::string& socket_path, const nlohmann::json& request
   while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) reply.append(buf, static_cast<size_t>(n));
   if (n < 0) throw Unreachable(std::string("read: ") + strerror(errno));
   try {
-    return nlohmann::json::parse(reply);
-  } catch (const nlohmann::json::exception&) {
+    return bottle::json::parse(reply);
+  } catch (const bottle::json::ParseError&) {
     throw Unreachable("the supervisor's answer is not JSON");
   }
 }
@@ -70,6 +73,13 @@ void print_status_table(const nlohmann::json& status) {
               << std::setw(10) << d["restarts"].get<int>()
               << (d["last_exit"].is_null() ? "-" : d["last_exit"].get<std::string>()) << "\n";
   }
+}
+
+void refused(const nlohmann::json& reply) {
+  const auto& error = reply.contains("error") && reply["error"].is_string()
+                          ? reply["error"].get<std::string>()
+                          : std::string("refused");
+  std::cerr << "sidecarctl: " << bottle::text::escape_for_terminal(error) << "\n";
 }
 
 }  // namespace
@@ -103,33 +113,39 @@ int main(int argc, char** argv) {
       auto reply =
           ask(socket_path, {{"command", *restart ? "restart" : "reload"}, {"daemon", daemon}});
       if (!reply.value("ok", false)) {
-        std::cerr << "sidecarctl: " << reply.value("error", "refused") << "\n";
+        refused(reply);
         return kRefused;
       }
       return kOk;
     }
     auto reply = ask(socket_path, {{"command", "status"}});
     if (!reply.value("ok", false)) {
-      std::cerr << "sidecarctl: " << reply.value("error", "refused") << "\n";
+      refused(reply);
       return kRefused;
     }
-    if (app.got_subcommand("health")) {
-      bool healthy = !reply.value("shutting_down", false);
-      for (const auto& d : reply["daemons"]) {
-        if (d["state"] != "running") {
-          std::cerr << "sidecarctl: unhealthy: " << d["name"].get<std::string>() << " is "
-                    << d["state"].get<std::string>() << "\n";
-          healthy = false;
-        }
+    // Every daemon not running (failed, in backoff, still starting) is named:
+    // `status` and `bottle status` exit 1 then, so a script notices.
+    std::vector<std::string> not_running;
+    for (const auto& d : reply["daemons"]) {
+      if (d["state"] != "running") {
+        not_running.push_back(d["name"].get<std::string>() + " is " +
+                              d["state"].get<std::string>());
       }
+    }
+    const bool shutting_down = reply.value("shutting_down", false);
+    if (app.got_subcommand("health")) {
+      for (const auto& n : not_running) std::cerr << "sidecarctl: unhealthy: " << n << "\n";
+      if (shutting_down) std::cerr << "sidecarctl: unhealthy: shutting down\n";
+      const bool healthy = not_running.empty() && !shutting_down;
       if (healthy) std::cout << "healthy\n";
       return healthy ? kOk : kRefused;
     }
     if (as_json)
-      std::cout << reply.dump() << "\n";
+      std::cout << bottle::json::dump(reply) << "\n";
     else
       print_status_table(reply);
-    return kOk;
+    for (const auto& n : not_running) std::cerr << "sidecarctl: not running: " << n << "\n";
+    return not_running.empty() ? kOk : kRefused;
   } catch (const Unreachable& e) {
     std::cerr << "sidecarctl: " << e.what() << "\n";
     return kUnreachable;

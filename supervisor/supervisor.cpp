@@ -4,34 +4,53 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 
+#include "descendants.hpp"
 #include "signal_names.hpp"
 
 namespace supervisor {
 
-Supervisor::Supervisor(bottle::uv::Loop& loop, std::vector<const DaemonSpec*> selected,
-                       std::vector<DaemonRunner::Environment> environments, LogSink& sink,
-                       std::shared_ptr<spdlog::logger> log, std::function<void(int)> on_done)
-    : loop_(loop), log_(std::move(log)), on_done_(std::move(on_done)) {
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    runners_.push_back(
-        std::make_unique<DaemonRunner>(loop, *selected[i], std::move(environments[i]), sink, log_,
-                                       [this](DaemonRunner& r) { on_daemon_failed(r); }));
+namespace {
+// Enough for one spawn: three pipes, a ready pipe, /dev/null, and the fds the
+// child moves before exec.
+constexpr int kReservedFds = 16;
+// After SIGKILL, the most we wait for the last descendants to be reaped.
+constexpr std::uint64_t kKillWaitMs = 2000;
+}  // namespace
+
+Supervisor::Supervisor(bottle::uv::Loop& loop, std::vector<Daemon> daemons, LogSink& sink,
+                       std::shared_ptr<spdlog::logger> log, Options options,
+                       std::function<void(int)> on_done)
+    : loop_(loop),
+      log_(std::move(log)),
+      options_(options),
+      on_done_(std::move(on_done)),
+      fd_reserve_(kReservedFds),
+      descendant_timer_(loop) {
+  for (auto& d : daemons) {
+    runners_.push_back(std::make_unique<DaemonRunner>(
+        loop, *d.spec, std::move(d.environment), d.listen_fd, sink, fd_reserve_, log_,
+        [this](DaemonRunner& r) { on_daemon_failed(r); }));
   }
 }
 
-void Supervisor::start() {
-  // Handlers first: a daemon may die, or a signal arrive, before the last one starts.
+void Supervisor::install_signal_handlers() {
   signals_.push_back(
       std::make_unique<bottle::uv::Signal>(loop_, SIGCHLD, [this] { reap_children(); }));
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
     signals_.push_back(std::make_unique<bottle::uv::Signal>(
         loop_, sig, [this, sig] { on_supervisor_signal(sig); }));
   }
+}
+
+void Supervisor::start() {
   std::string names;
   for (const auto& r : runners_) names += (names.empty() ? "" : ", ") + r->spec().name;
   log_->info("starting {} daemons: {}", runners_.size(), names);
   for (const auto& r : runners_) r->start();
+  // A child may have exited before its SIGCHLD handler could see it.
+  reap_children();
 }
 
 void Supervisor::reap_children() {
@@ -42,7 +61,8 @@ void Supervisor::reap_children() {
     if (pid == 0) break;
     if (pid < 0) {
       if (errno == EINTR) continue;
-      break;  // ECHILD: nothing left
+      if (errno != ECHILD) log_->warn("waitpid: {}", std::strerror(errno));
+      break;
     }
     if (DaemonRunner* r = runner_with_pid(pid)) {
       r->process_exited(status);
@@ -51,7 +71,10 @@ void Supervisor::reap_children() {
       log_->debug("reaped orphan pid {}", pid);
     }
   }
-  finish_if_stopped();
+  // A daemon's exit may have waited for the rest of its group, whose last
+  // members were just reaped.
+  for (const auto& r : runners_) r->check_group();
+  advance_shutdown();
 }
 
 void Supervisor::on_supervisor_signal(int signum) {
@@ -74,30 +97,70 @@ void Supervisor::on_supervisor_signal(int signum) {
 }
 
 void Supervisor::shutdown(const std::string& why, int exit_code) {
-  if (shutting_down_) {
+  if (phase_ != ShutdownPhase::running) {
     if (exit_code == kExitClean) {
       // A second request means "now": whoever sent it will not wait for the timeouts.
       log_->warn("{} again: killing the remaining daemons now", why);
       for (const auto& r : runners_) r->kill_now();
+      if (phase_ == ShutdownPhase::ending_descendants) {
+        phase_ = ShutdownPhase::killing_descendants;
+        signal_descendants(SIGKILL);
+      }
     }
     return;
   }
-  shutting_down_ = true;
+  phase_ = ShutdownPhase::stopping_daemons;
   exit_code_ = exit_code;
   // All daemons are signalled at once, not in reverse order: the whole stop must
   // fit in Docker's 10 s grace period, and sequential stops would add up their
   // timeouts. No daemon needs another to stop cleanly.
   log_->info("shutting down ({})", why);
   for (const auto& r : runners_) r->shutdown();
-  finish_if_stopped();
+  advance_shutdown();
 }
 
-void Supervisor::finish_if_stopped() {
-  if (!shutting_down_ || done_) return;
-  for (const auto& r : runners_) {
-    if (r->process_alive()) return;
+void Supervisor::advance_shutdown() {
+  switch (phase_) {
+    case ShutdownPhase::running:
+    case ShutdownPhase::done:
+      return;
+    case ShutdownPhase::stopping_daemons:
+      for (const auto& r : runners_) {
+        if (r->process_alive()) return;
+      }
+      if (!has_children()) {
+        finish();
+        return;
+      }
+      // Nothing of a bottle may outlive its supervisor: whatever the daemons
+      // left (a setsid() grandchild, pipelock's tunnel carrier, a helper
+      // reparented to us) is ended too.
+      phase_ = ShutdownPhase::ending_descendants;
+      log_->info("daemons stopped; sending SIGTERM to {} remaining descendant(s)",
+                 signal_descendants(SIGTERM));
+      descendant_timer_.start(static_cast<std::uint64_t>(options_.descendant_grace.count()),
+                              [this] {
+                                phase_ = ShutdownPhase::killing_descendants;
+                                log_->warn("descendants still alive after {} ms: SIGKILL to {}",
+                                           options_.descendant_grace.count(),
+                                           signal_descendants(SIGKILL));
+                                descendant_timer_.start(kKillWaitMs, [this] {
+                                  log_->error("descendants survived SIGKILL; exiting anyway");
+                                  finish();
+                                });
+                              });
+      return;
+    case ShutdownPhase::ending_descendants:
+    case ShutdownPhase::killing_descendants:
+      if (!has_children()) finish();
+      return;
   }
-  done_ = true;
+}
+
+void Supervisor::finish() {
+  if (phase_ == ShutdownPhase::done) return;
+  phase_ = ShutdownPhase::done;
+  descendant_timer_.stop();
   signals_.clear();
   int code = exit_code_;
   if (code == kExitClean) {
@@ -117,7 +180,8 @@ void Supervisor::on_daemon_failed(DaemonRunner& runner) {
                 runner.spec().name);
     shutdown(runner.spec().name + " failed", kExitDaemonFailed);
   } else {
-    log_->error("{} stays failed; the other daemons keep running", runner.spec().name);
+    log_->error("{} stays failed until its retry; the other daemons keep running",
+                runner.spec().name);
   }
 }
 

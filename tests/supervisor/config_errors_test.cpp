@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include "supervisor_harness.hpp"
 
@@ -61,4 +64,50 @@ TEST(ConfigErrors, AMissingRegistryFileExitsTwo) {
   EXPECT_NE(sup.stderr_text().find("/nonexistent/daemons.yaml: cannot read the daemon registry"),
             std::string::npos)
       << sup.stderr_text();
+}
+
+TEST(ConfigErrors, CheckRefusesAProgramThatDoesNotExistOrIsNotExecutable) {
+  SupervisorUnderTest missing("daemons:\n  - name: ghost\n    argv: [/nonexistent/ghostd]\n",
+                              {.extra_args = {"--check"}});
+  EXPECT_EQ(missing.wait_exit(), 2);
+  EXPECT_NE(missing.stderr_text().find(
+                "daemon 'ghost': key 'argv': program '/nonexistent/ghostd' does not exist"),
+            std::string::npos)
+      << missing.stderr_text();
+
+  char data[] = "/tmp/not-a-program-XXXXXX";
+  close(mkstemp(data));  // 0600: no execute bit for anyone
+  SupervisorUnderTest not_executable(
+      "daemons:\n  - name: data\n    argv: [" + std::string(data) + "]\n",
+      {.extra_args = {"--check"}});
+  EXPECT_EQ(not_executable.wait_exit(), 2);
+  EXPECT_NE(not_executable.stderr_text().find("program '" + std::string(data) +
+                                              "' is not executable"),
+            std::string::npos)
+      << not_executable.stderr_text();
+  unlink(data);
+
+  SupervisorUnderTest not_on_path("daemons:\n  - name: typo\n    argv: [no-such-program-xyz]\n",
+                                  {.extra_args = {"--check"}});
+  EXPECT_EQ(not_on_path.wait_exit(), 2);
+  EXPECT_NE(not_on_path.stderr_text().find("is not found in its PATH"), std::string::npos)
+      << not_on_path.stderr_text();
+
+  SupervisorUnderTest fine("daemons:\n  - name: sleeper\n    argv: [sleep, '1000']\n",
+                           {.extra_args = {"--check"}});
+  EXPECT_EQ(fine.wait_exit(), 0) << fine.stderr_text();
+}
+
+TEST(ConfigErrors, AListenSocketThatCannotBeBoundStartsNothing) {
+  const int port = free_tcp_port();
+  const std::string entry = "    listen_socket: {tcp_port: " + std::to_string(port) +
+                            ", host: 127.0.0.1}\n    readiness: {notify: true}\n";
+  // Two daemons asking for the same socket: the registry says so before anything binds.
+  SupervisorUnderTest sup(
+      registry({testd_entry("one", {}, entry), testd_entry("two", {}, entry)}));
+  EXPECT_EQ(sup.wait_exit(), 2);
+  EXPECT_NE(sup.stderr_text().find("daemon 'two': key 'listen_socket.tcp_port'"),
+            std::string::npos)
+      << sup.stderr_text();
+  EXPECT_EQ(sup.stdout_text(), "");
 }

@@ -94,3 +94,44 @@ TEST(CrashRestart, ADaemonThatNeverBecomesReadyIsRestarted) {
                                    " after 200 ms"),
             std::string::npos);
 }
+
+TEST(CrashRestart, AFailedKeepRunningDaemonIsTriedAgainAfterItsRetryDelay) {
+  SupervisorUnderTest sup(registry({testd_entry(
+      "egress", {"--exit-after-ms", "0", "--exit-code", "3"},
+      "    restart: {backoff_initial_ms: 10, start_limit: 1, on_failed: keep-running, "
+      "failed_retry_ms: 300}\n")}));
+  // Failed once (2 crashes), then tried again and failed again: restarts keep growing.
+  ASSERT_TRUE(eventually([&] {
+    auto d = sup.daemon("egress");
+    return d && (*d)["restarts"].get<int>() >= 4;
+  })) << sup.stderr_text();
+  EXPECT_NE(sup.stderr_text().find("egress: trying again in 300 ms (restart.failed_retry_ms)"),
+            std::string::npos)
+      << sup.stderr_text();
+}
+
+TEST(CrashRestart, StatusExitsNonZeroNamingTheDaemonsThatAreNotRunning) {
+  SupervisorUnderTest sup(registry({
+      testd_entry("egress", {"--exit-after-ms", "0"}, crash_policy("keep-running")),
+      testd_entry("pipelock", {}),
+  }));
+  ASSERT_TRUE(eventually([&] {
+    auto d = sup.daemon("egress");
+    return d && (*d)["state"] == "failed";
+  }));
+  auto [code, out] = sup.sidecarctl({"status"});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("not running: egress is failed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not running: pipelock"), std::string::npos) << out;
+}
+
+TEST(CrashRestart, AnExecFailureIsNeverReportedAsStartedOrRunning) {
+  SupervisorUnderTest sup("daemons:\n  - name: ghost\n    argv: [/nonexistent/ghostd]\n" +
+                          crash_policy("keep-running"));
+  ASSERT_TRUE(eventually([&] {
+    auto d = sup.daemon("ghost");
+    return d && (*d)["state"] == "failed";
+  })) << sup.stderr_text();
+  EXPECT_EQ(sup.stderr_text().find("ghost: started, pid"), std::string::npos) << sup.stderr_text();
+  EXPECT_TRUE((*sup.daemon("ghost"))["pid"].is_null());
+}

@@ -209,3 +209,69 @@ TEST(DaemonLifecycle, ReadyMovesStartingToRunning) {
   l.ready();
   EXPECT_EQ(l.state(), DaemonState::running);
 }
+
+TEST(DaemonLifecycle, AnExecFailureIsACrashAndNeverRunning) {
+  auto t = Clock::now();
+  DaemonLifecycle l(policy());
+  ASSERT_EQ(l.start().kind, Action::spawn);
+  Action a = l.spawn_failed(t);
+  EXPECT_EQ(a.kind, Action::schedule_restart);
+  EXPECT_EQ(l.state(), DaemonState::backoff);
+  EXPECT_EQ(l.consecutive_failures(), 1);
+}
+
+TEST(DaemonLifecycle, ADaemonWhoseGroupOutlivesItIsStoppedThenJudgedByItsOwnExit) {
+  auto t = Clock::now();
+  DaemonLifecycle l = running(t);
+  // Its process crashed; its children live on: they are stopped first.
+  EXPECT_EQ(l.main_process_exited().kind, Action::send_stop_signal);
+  EXPECT_EQ(l.state(), DaemonState::stopping);
+  EXPECT_TRUE(l.process_alive());
+  // Once the group is gone, the crash counts as a crash.
+  Action a = l.exited(t + 10ms, kCrash);
+  EXPECT_EQ(a.kind, Action::schedule_restart);
+  EXPECT_EQ(l.consecutive_failures(), 1);
+}
+
+TEST(DaemonLifecycle, WhileARestartStopsTheGroupTheMainExitChangesNothing) {
+  auto t = Clock::now();
+  DaemonLifecycle l = running(t);
+  ASSERT_EQ(l.restart_requested().kind, Action::send_stop_signal);
+  EXPECT_EQ(l.main_process_exited().kind, Action::none);  // the stop timer is already running
+  EXPECT_EQ(l.exited(t + 10ms, kTerminated).kind, Action::spawn);
+  EXPECT_EQ(l.consecutive_failures(), 0);
+}
+
+TEST(DaemonLifecycle, AFailedKeepRunningDaemonIsRetriedAfterTheDelayWithItsFailuresForgiven) {
+  auto t = Clock::now();
+  RestartPolicy p = policy();
+  p.start_limit = 1;
+  p.failed_retry = Millis(60'000);
+  DaemonLifecycle l = running(t, p);
+  ASSERT_EQ(l.exited(t + 1ms, kCrash).kind, Action::schedule_restart);
+  ASSERT_EQ(l.backoff_elapsed().kind, Action::spawn);
+  l.spawned(t + 2ms, false);
+  Action failed = l.exited(t + 3ms, kCrash);
+  ASSERT_EQ(failed.kind, Action::mark_failed);
+  EXPECT_EQ(failed.delay, Millis(60'000));
+  EXPECT_EQ(l.failed_retry_elapsed().kind, Action::spawn);
+  EXPECT_EQ(l.consecutive_failures(), 0);
+  EXPECT_EQ(l.state(), DaemonState::starting);
+}
+
+TEST(DaemonLifecycle, AShutdownDaemonIsNeverRetriedAndShutdownCancelsAPendingRetry) {
+  auto t = Clock::now();
+  RestartPolicy p = policy();
+  p.start_limit = 0;
+  p.on_failed = FailedAction::shutdown_bundle;
+  DaemonLifecycle l = running(t, p);
+  Action failed = l.exited(t + 1ms, kCrash);
+  ASSERT_EQ(failed.kind, Action::mark_failed);
+  EXPECT_EQ(failed.delay, Millis(0));
+
+  p.on_failed = FailedAction::keep_running;
+  DaemonLifecycle k = running(t, p);
+  ASSERT_EQ(k.exited(t + 1ms, kCrash).kind, Action::mark_failed);
+  EXPECT_EQ(k.shutdown().kind, Action::cancel_backoff);
+  EXPECT_EQ(k.failed_retry_elapsed().kind, Action::none);
+}

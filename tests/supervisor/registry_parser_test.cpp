@@ -83,6 +83,10 @@ TEST(RegistryParser, TheShippedRegistryParsesAndMapsSignalsAsDesigned) {
   EXPECT_EQ(r.find("pipelock")->restart.on_failed, FailedAction::shutdown_bundle);
   EXPECT_EQ(r.find("egress")->on_signal.at(SIGHUP), SignalAction::reload);
   EXPECT_EQ(r.find("egress")->readiness->tcp_port, 8080);
+  // The supervisor holds pipelock's socket, so a restart refuses no connection.
+  ASSERT_TRUE(r.find("pipelock")->listen_socket);
+  EXPECT_EQ(r.find("pipelock")->listen_socket->tcp_port, 8888);
+  EXPECT_EQ(r.find("pipelock")->readiness->kind, Readiness::Kind::notify);
   // A token reaches egress alone.
   for (const auto& d : r.daemons) {
     bool inherits_tokens = false;
@@ -169,4 +173,50 @@ TEST(RegistryParser, RejectsBrokenFilesAndTopLevelMistakes) {
 
 TEST(RegistryParser, MissingFileIsAConfigError) {
   EXPECT_THROW(load_registry("/nonexistent/daemons.yaml"), ConfigError);
+}
+
+TEST(RegistryParser, ReadsAListenSocketNotifyReadinessAndTheFailedRetry) {
+  Registry r = parse_registry(R"(
+daemons:
+  - name: pipelock
+    argv: [/bin/pipelock]
+    listen_socket: {tcp_port: 8888, host: "::", backlog: 64}
+    readiness: {notify: true, timeout_ms: 2000}
+    restart: {failed_retry_ms: 0}
+)",
+                              "daemons.yaml");
+  const DaemonSpec& d = r.daemons.at(0);
+  ASSERT_TRUE(d.listen_socket);
+  EXPECT_EQ(d.listen_socket->tcp_port, 8888);
+  EXPECT_EQ(d.listen_socket->host, "::");
+  EXPECT_EQ(d.listen_socket->backlog, 64);
+  ASSERT_TRUE(d.readiness);
+  EXPECT_EQ(d.readiness->kind, Readiness::Kind::notify);
+  EXPECT_EQ(d.readiness->timeout, Millis(2000));
+  EXPECT_EQ(d.restart.failed_retry, Millis(0));
+  EXPECT_EQ(parse_registry("daemons: [{name: x, argv: [x]}]", "r").daemons[0].restart.failed_retry,
+            Millis(60'000));
+}
+
+TEST(RegistryParser, RefusesReadinessThatCouldNeverTellAndHostsThatAreNotAddresses) {
+  const std::string base = "daemons:\n  - name: p\n    argv: [x]\n";
+  EXPECT_NE(error_of(base + "    listen_socket: {tcp_port: 80}\n    readiness: {tcp_port: 80}\n")
+                .find("key 'readiness.tcp_port': cannot tell readiness on the port the "
+                      "supervisor listens on"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "    readiness: {notify: true, tcp_port: 80}\n")
+                .find("needs exactly one of tcp_port or notify: true"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "    readiness: {timeout_ms: 80}\n")
+                .find("needs exactly one of tcp_port or notify: true"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "    listen_socket: {tcp_port: 80, host: localhost}\n")
+                .find("key 'listen_socket.host': must be an IPv4 or IPv6 address, got 'localhost'"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "    listen_socket: {tcp_port: 0}\n")
+                .find("key 'listen_socket.tcp_port': must be between 1 and 65535"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "    listen_socket: {tcp_port: 80, backlog: 1, extra: 1}\n")
+                .find("key 'listen_socket.extra': unknown key"),
+            std::string::npos);
 }

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +46,15 @@ class SupervisorUnderTest {
     bool stdout_to_unread_pipe = false;           // a log reader that never reads
     std::vector<std::string> extra_args = {};
     bool pid_namespace = true;  // false: an ordinary child of the test, as a subreaper
+    bool stdout_read_continuously = false;  // a fast log reader: a thread drains stdout
+    // With stdout_read_continuously: lines starting with this are read and thrown
+    // away (a flood the test needs read fast, but not kept).
+    std::string stdout_discard_prefix = {};
+    int nofile_limit = 0;                   // RLIMIT_NOFILE of the supervisor, if > 0
+    bool leak_fd = false;  // the supervisor inherits fd 9 (/dev/null) without close-on-exec
+    // Blocked in the supervisor's inherited mask and already pending when it
+    // starts (only without a PID namespace: unshare's fork would drop them).
+    std::vector<int> pending_signals = {};
   };
 
   explicit SupervisorUnderTest(const std::string& registry_yaml, Options options);
@@ -73,8 +84,14 @@ class SupervisorUnderTest {
   std::map<pid_t, char> children() const;
   // Children whose command line contains "--name <daemon>".
   std::vector<pid_t> processes_named(const std::string& daemon) const;
+  // Every live process below the supervisor (zombies left out), outer pids.
+  std::vector<pid_t> descendants() const;
+  // The pid the test sees for a pid the supervisor reports (inside its PID
+  // namespace), or -1.
+  pid_t outer_pid(pid_t inner) const;
   int open_fd_count() const;
   const std::string& dir() const { return dir_; }
+  const std::string& control_socket() const { return socket_; }
   // Drains the pipe given by stdout_to_unread_pipe into stdout_text().
   void drain_stdout_pipe();
 
@@ -86,10 +103,24 @@ class SupervisorUnderTest {
   int stdout_pipe_ = -1;
   std::string drained_;
   std::optional<int> exit_code_;
+  mutable std::mutex drained_mutex_;
+  std::thread reader_;
 };
+
+// Every live process on the machine whose argument vector holds `args` as
+// consecutive arguments (so a shell whose one script argument mentions them
+// does not count).
+std::vector<pid_t> processes_with_args(const std::vector<std::string>& args);
 
 std::string read_file(const std::string& path);
 std::string testd_bin();
+
+// Sends raw bytes to a Unix socket and reads the answer until the server
+// closes; with half_close the client then shuts its sending side (a request
+// without a trailing newline ends there). "" when nothing could be sent.
+std::string unix_exchange(const std::string& path, const std::string& bytes, bool half_close);
+// An open, silent connection to a Unix socket (-1 on failure); the caller closes it.
+int unix_connect(const std::string& path);
 
 }  // namespace harness
 
