@@ -2,7 +2,10 @@
 """Supervisor benchmark: resident memory with four idle daemons, wake-ups per
 second while idle, and the time from "restart pipelock" to the replacement
 accepting connections, for sidecar-supervisor, tini, dumb-init and supervisord
-in one run. Prints a table. Run through bench/run-supervisor-bench."""
+in one run; then the log relay: throughput to a fast reader while one daemon
+floods, and a slow daemon's line delay under that flood, beside the same two
+writers sharing one pipe directly (what tini and dumb-init do: no relay).
+Prints tables. Run through bench/run-supervisor-bench."""
 
 import os
 import signal
@@ -18,6 +21,7 @@ BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 SUPERVISOR = os.path.join(BUILD, "supervisor", "sidecar-supervisor")
 TESTD = os.path.join(BUILD, "tests", "supervisor", "testd")
 IDLE_WINDOW_S = 10
+FLOOD_WINDOW_S = 5
 RESTARTS = 20
 NAMES = ["pipelock", "egress", "git-gate", "supervise"]
 
@@ -216,6 +220,80 @@ def measure(cls):
             c.stop()
 
 
+# A daemon printing the wall clock every 20 ms: how late its lines arrive is
+# what a flooding sibling costs it.
+SLOW_SCRIPT = "while :; do date +%s%N; sleep 0.02; done"
+FLOOD_BYTES = 1 << 40  # testd --flood-bytes: effectively endless 100-byte lines
+
+
+def read_flood(proc, slow_prefix):
+    """Reads proc.stdout for FLOOD_WINDOW_S: bytes per second, and the delays
+    (ms) of the slow daemon's lines."""
+    fd = proc.stdout.fileno()
+    os.set_blocking(fd, False)
+    total = 0
+    delays = []
+    partial = b""
+    start = time.monotonic()
+    end = start + FLOOD_WINDOW_S
+    import select
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            break
+        total += len(chunk)
+        now_ns = time.time_ns()
+        partial += chunk
+        lines = partial.split(b"\n")
+        partial = lines.pop()
+        for line in lines:
+            if line.startswith(slow_prefix):
+                try:
+                    delays.append((now_ns - int(line[len(slow_prefix):])) / 1e6)
+                except ValueError:
+                    pass
+        if len(partial) > 1 << 16:
+            partial = partial[-256:]
+    return total / (time.monotonic() - start), delays
+
+
+def measure_relay():
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        reg = os.path.join(work, "daemons.yaml")
+        with open(reg, "w") as f:
+            f.write("daemons:\n")
+            f.write(f"  - name: flooder\n    argv: [{TESTD}, --name, flooder, --flood-bytes, '{FLOOD_BYTES}']\n")
+            f.write(f"  - name: slow\n    argv: [/bin/sh, -c, '{SLOW_SCRIPT}']\n")
+        proc = subprocess.Popen([SUPERVISOR, "--registry", reg, "--control-socket",
+                                 os.path.join(work, "s.sock")],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            rate, delays = read_flood(proc, b"slow: ")
+            rows.append(("sidecar-supervisor (relay)", rate, delays))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.stdout.close()
+            proc.wait(timeout=15)
+    direct = subprocess.Popen(
+        ["/bin/sh", "-c", f"{TESTD} --name flooder --flood-bytes {FLOOD_BYTES} & {SLOW_SCRIPT}"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        rate, delays = read_flood(direct, b"")
+        rows.append(("direct pipe (tini, dumb-init)", rate, [d for d in delays if d < 1e6]))
+    finally:
+        os.killpg(direct.pid, signal.SIGKILL)
+        direct.stdout.close()
+        direct.wait()
+    return rows
+
+
 def main():
     for path in (SUPERVISOR, TESTD):
         if not os.path.exists(path):
@@ -230,6 +308,16 @@ def main():
         r = f"{restart[0]:.1f} ({restart[1]:.1f})" if restart else "n/a: no per-daemon restart"
         h = f"{helper} (sh)" if helper else "-"
         print(f"| {name:<18} | {rss:>8} | {rss / ours_rss:>6.2f}x | {h:>12} | {wakeups:>15.1f} | {r:>37} |")
+
+    relay = measure_relay()
+    print(f"\none daemon flooding 100-byte lines, one writing a line every 20 ms; "
+          f"a reader as fast as Python reads; {FLOOD_WINDOW_S} s\n")
+    print(f"| {'who writes the log':<30} | {'MB/s to the reader':>18} | "
+          f"{'slow lines':>10} | {'slow line delay, median (max) ms':>33} |")
+    print(f"|{'-' * 32}|{'-' * 20}|{'-' * 12}|{'-' * 35}|")
+    for name, rate, delays in relay:
+        d = (f"{statistics.median(delays):.1f} ({max(delays):.1f})" if delays else "none arrived")
+        print(f"| {name:<30} | {rate / 1e6:>18.1f} | {len(delays):>10} | {d:>33} |")
 
 
 if __name__ == "__main__":
