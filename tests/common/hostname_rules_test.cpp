@@ -57,3 +57,56 @@ TEST(HostLines, BadLineNamesSourceLineAndValue) {
         << e.what();
   }
 }
+
+// The stricter rule for hosts an agent proposes; hostname_problem above keeps
+// accepting all of these for the operator's own edits.
+TEST(PublicSiteRules, PublicSuffixesAndWildcardsDirectlyOverThemAreRefused) {
+  for (const char* host : {"com", "co.uk", "*.com", "*.co.uk", "github.io", "*.github.io",
+                           "*.s3.amazonaws.com", "foo.ck", "*.foo.ck", "COM."}) {
+    ASSERT_FALSE(hostname_problem(host, Wildcards::kAllowed)) << host;
+    const auto problem = public_site_problem(host);
+    ASSERT_TRUE(problem) << host;
+    EXPECT_NE(problem->find("public suffix"), std::string::npos) << host << ": " << *problem;
+  }
+  EXPECT_NE(public_site_problem("*.co.uk")->find("every name anyone registers under co.uk"),
+            std::string::npos);
+}
+
+TEST(PublicSiteRules, IpLiteralsInEveryIpv4SpellingAreRefused) {
+  for (const char* host : {"0.0.0.0", "169.254.169.254", "10.0.0.1", "127.1", "0x7f.0.0.1",
+                           "0177.0.0.1", "2130706433", "1.0x7f", "*.10.0.0.1"}) {
+    const auto problem = public_site_problem(host);
+    ASSERT_TRUE(problem) << host;
+    EXPECT_NE(problem->find("IP address"), std::string::npos) << host << ": " << *problem;
+  }
+}
+
+TEST(PublicSiteRules, InternalNamesAreRefused) {
+  for (const char* host :
+       {"localhost", "api.localhost", "printer.local", "*.internal", "metadata.google.internal",
+        "host.docker.internal", "wiki.corp", "x.home.arpa", "1.0.0.127.in-addr.arpa", "intranet",
+        "supervise", "pipelock"}) {
+    const auto problem = public_site_problem(host);
+    ASSERT_TRUE(problem) << host;
+    EXPECT_TRUE(problem->find("internal") != std::string::npos ||
+                problem->find("single label") != std::string::npos)
+        << host << ": " << *problem;
+  }
+}
+
+TEST(PublicSiteRules, OnePublicSiteOrTheNamesUnderOneIsAccepted) {
+  for (const char* host :
+       {"pypi.org", "*.pythonhosted.org", "api.github.com", "github.com",
+        "raw.githubusercontent.com", "user.github.io", "*.user.github.io", "bbc.co.uk",
+        "*.bbc.co.uk", "www.ck", "xn--bcher-kva.de", "API.GitHub.com."}) {
+    EXPECT_FALSE(public_site_problem(host)) << host << ": " << *public_site_problem(host);
+  }
+}
+
+TEST(HostnameRules, TheOperatorsOwnRulesAreUnchangedByThePublicSiteRule) {
+  for (const char* host : {"localhost", "10.0.0.1", "*.com", "co.uk", "printer.local"}) {
+    EXPECT_FALSE(hostname_problem(host, Wildcards::kAllowed)) << host;
+  }
+  EXPECT_EQ(parse_host_lines("localhost\n*.com\n", "hosts"),
+            (std::vector<std::string>{"localhost", "*.com"}));
+}

@@ -1,6 +1,10 @@
 #include "bottle/config/hostname_rules.hpp"
 
+#include <arpa/inet.h>
+#include <libpsl.h>
+
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <set>
 
@@ -18,7 +22,71 @@ std::string printable(unsigned char c) {
   return std::string("byte 0x") + hex[c >> 4] + hex[c & 15];
 }
 
+// The Public Suffix List: the publicsuffix package's copy when it is newer than
+// the one built into libpsl, else libpsl's own. Loaded once, read-only after.
+const psl_ctx_t* public_suffix_list() {
+  struct Loaded {
+    psl_ctx_t* latest = psl_latest(nullptr);
+    ~Loaded() { psl_free(latest); }
+  };
+  static const Loaded loaded;
+  return loaded.latest ? loaded.latest : psl_builtin();
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// A top-level label is never digits only, and whatever inet_aton takes is an
+// IPv4 address to some resolver (127.1, 0x7f.0.0.1, 2130706433).
+bool looks_like_ip_literal(const std::string& host) {
+  const std::size_t dot = host.rfind('.');
+  if (all_digits(dot == std::string::npos ? host : host.substr(dot + 1))) return true;
+  in_addr address{};
+  return ::inet_aton(host.c_str(), &address) != 0;
+}
+
+// Top-level names that no public site is under: special-use (RFC 6761,
+// RFC 6762, RFC 7686), reserved for private use, or in common private use.
+constexpr std::array<std::string_view, 11> kInternalTopLevel = {
+    "localhost", "local",   "internal", "intranet", "lan",  "home",
+    "corp",      "private", "arpa",     "invalid",  "onion"};
+
 }  // namespace
+
+std::optional<std::string> public_site_problem(std::string_view raw) {
+  const std::string normal = normalize_hostname(raw);
+  const bool wildcard = normal.starts_with("*.");
+  const std::string host = wildcard ? normal.substr(2) : normal;
+  if (looks_like_ip_literal(host)) {
+    return std::string("is an IP address; propose the host's name");
+  }
+  const psl_ctx_t* list = public_suffix_list();
+  if (!list) return std::string("cannot be checked: the Public Suffix List is not installed");
+  const std::size_t dot = host.rfind('.');
+  const std::string top = dot == std::string::npos ? host : host.substr(dot + 1);
+  const bool listed_suffix =
+      dot == std::string::npos
+          ? psl_is_public_suffix2(list, host.c_str(), PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0
+          : psl_is_public_suffix2(list, host.c_str(), PSL_TYPE_ANY) != 0;
+  if (std::find(kInternalTopLevel.begin(), kInternalTopLevel.end(), top) !=
+      kInternalTopLevel.end()) {
+    return "is an internal name: ." + top + " names no public site";
+  }
+  if (listed_suffix) {
+    if (wildcard) {
+      return "covers every name anyone registers under " + host +
+             ", a public suffix; propose the exact hosts";
+    }
+    return "is a public suffix (names are registered under it); propose the exact host";
+  }
+  if (dot == std::string::npos) {
+    return std::string(
+        "is a single label, which resolves through search domains to an internal host");
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> hostname_problem(std::string_view host, Wildcards wildcards) {
   if (host.empty()) return "is empty";

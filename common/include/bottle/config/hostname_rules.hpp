@@ -24,6 +24,23 @@ enum class Wildcards { kAllowed, kRefused };
 // characters; at most 253 characters in all; one trailing dot is ignored.
 std::optional<std::string> hostname_problem(std::string_view host, Wildcards wildcards);
 
+// Why a host that hostname_problem accepts still names no single public site,
+// or nothing when it names one. The stricter rule for hosts an agent proposes
+// (supervise, and `bottle proposals` reading them back); the operator's own
+// edits (`bottle pipelock add`, routes, manifests) keep to hostname_problem,
+// since the operator may mean an internal mirror or a whole suffix. Refused:
+//   - IP literals: a last label of digits only, or anything inet_aton reads as
+//     an address (0x7f.1, 127.1, 2130706433);
+//   - internal names: one label only (resolved through search domains, like
+//     the bundle's own "pipelock"), localhost and *.localhost, and the names
+//     under local, internal, intranet, lan, home, corp, private, arpa, invalid
+//     and onion;
+//   - a public suffix (com, co.uk, github.io), or a wildcard directly over one
+//     (*.com, *.github.io): names anyone can register under. The list is the
+//     Public Suffix List as Debian ships it (libpsl, with the publicsuffix
+//     data when it is newer than libpsl's own copy), private suffixes included.
+std::optional<std::string> public_site_problem(std::string_view host);
+
 // Lower case, without the trailing dot: the form stored in configs.
 std::string normalize_hostname(std::string_view host);
 
