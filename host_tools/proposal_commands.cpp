@@ -5,12 +5,15 @@
 #include <set>
 
 #include "apply_lock.hpp"
+#include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
 #include "bottle/proposals/proposal_store.hpp"
+#include "bottle/text/terminal_escape.hpp"
 #include "bottle/utc_time.hpp"
 #include "config_change.hpp"
 #include "live_change_commands.hpp"
 #include "live_edits.hpp"
+#include "routes_config.hpp"
 
 namespace host_tools {
 
@@ -22,6 +25,10 @@ using bottle::proposals::RouteChange;
 using bottle::proposals::State;
 
 namespace {
+
+// Every field of a proposal reaches the operator's terminal through this: the
+// reader refuses what a terminal would obey, and this is the second lock.
+std::string safe(std::string_view text) { return bottle::text::escape_for_terminal(text); }
 
 ProposalStore store_of(const BottlePaths& paths) { return ProposalStore(paths.proposals_dir()); }
 
@@ -37,18 +44,60 @@ Proposal proposal_or_fail(const BottlePaths& paths, const std::string& id) {
 void require_pending(const Proposal& p) {
   if (p.state != State::kPending) {
     throw ConfigError("proposal " + p.id + " was " + bottle::proposals::state_name(p.state) +
-                      " at " + p.decided_at + " by " + p.decided_by + "; nothing to do");
+                      " at " + safe(p.decided_at) + " by " + safe(p.decided_by) +
+                      "; nothing to do");
   }
 }
 
+// The tokens a route may take: those the bundle was given at start, and those
+// live routes already use (as edit_routes judges it).
+std::set<std::string> usable_tokens(const BottlePaths& paths) {
+  auto tokens = bundle_tokens(paths);
+  const std::string source = paths.routes_config().string();
+  const auto live = RoutesDocument::parse(bottle::config::read_file(source), source);
+  for (const auto& r : live.routes()) tokens.insert(r.token_env);
+  return tokens;
+}
+
 // Routes send a token to their upstream: the operator must see where each of
-// theirs would go before approving.
-void token_warnings(const Proposal& p, std::ostream& out) {
+// theirs would go before approving, and see no such promise for a token the
+// bundle does not have (approving that one is refused).
+void token_notes(const Proposal& p, const std::set<std::string>& tokens, std::ostream& out) {
   const auto* routes = std::get_if<RouteChange>(&p.change);
   if (!routes) return;
   for (const auto& r : routes->add) {
-    out << "  note: approving sends the value of $" << r.token_env << " to " << r.upstream
-        << " on every request for " << r.host << r.path_prefix << "\n";
+    if (tokens.count(r.token_env)) {
+      out << "  note: approving sends the value of $" << safe(r.token_env) << " to "
+          << safe(r.upstream) << " on every request for " << safe(r.host) << safe(r.path_prefix)
+          << "\n";
+    } else {
+      out << "  note: this bottle's bundle was not given $" << safe(r.token_env)
+          << ", so approving is refused (restart the bottle with it to add this route)\n";
+    }
+  }
+}
+
+void require_tokens(const Proposal& p, const std::set<std::string>& tokens) {
+  const auto* routes = std::get_if<RouteChange>(&p.change);
+  if (!routes) return;
+  for (const auto& r : routes->add) {
+    if (!tokens.count(r.token_env)) {
+      throw ConfigError("proposal " + p.id + ": route " + safe(r.key()) +
+                        " takes its token from $" + safe(r.token_env) +
+                        ", which this bottle's bundle was not given at start; nothing was "
+                        "changed (reject it, or restart the bottle with that token)");
+    }
+  }
+}
+
+// Text that may span lines (a reason, a comment), one quoted line each.
+void quoted_lines(const std::string& text, std::ostream& out) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out << "  | " << safe(std::string_view(text).substr(start, end - start)) << "\n";
+    start = end + 1;
   }
 }
 
@@ -56,16 +105,16 @@ void record_decision(const BottlePaths& paths, Proposal p, State state,
                      const std::string& comment) {
   p.state = state;
   p.decided_at = bottle::utc_timestamp();
-  p.decided_by = operator_name();
+  // Written in the form the reader accepts, whatever $USER holds.
+  p.decided_by = bottle::proposals::recordable_operator(operator_name());
   p.comment = comment;
   store_of(paths).save(p);
 }
 
 // The agent reads the comment; keep it to what a reason may hold.
 void check_comment(const std::string& comment) {
-  if (comment.empty()) return;
   try {
-    bottle::proposals::checked_reason(comment);
+    bottle::proposals::checked_comment(comment);
   } catch (const ConfigError& e) {
     throw ConfigError(std::string("--comment: ") + e.what());
   }
@@ -74,38 +123,49 @@ void check_comment(const std::string& comment) {
 }  // namespace
 
 void proposals_list(const BottlePaths& paths, std::ostream& out) {
-  std::vector<std::string> problems;
-  const auto all = store_of(paths).list(&problems);
-  if (all.empty()) out << "bottle " << paths.slug() << ": no proposals\n";
-  for (const auto& p : all) {
+  bool any = false;
+  // A page at a time: the folder may hold many files, and one that cannot be
+  // read is listed as such without hiding the others.
+  store_of(paths).for_each([&](const bottle::proposals::ListedProposal& entry) {
+    any = true;
+    if (!entry.proposal) {
+      out << std::left << std::setw(26) << entry.id << "unreadable: " << safe(entry.problem)
+          << "\n";
+      return;
+    }
+    const Proposal& p = *entry.proposal;
     const auto lines = p.summary();
     std::string first = lines.empty() ? "" : lines.front();
     if (lines.size() > 1) first += " (+" + std::to_string(lines.size() - 1) + " more)";
     out << std::left << std::setw(26) << p.id << std::setw(10)
-        << bottle::proposals::state_name(p.state) << std::setw(11) << p.kind() << first << "\n";
-  }
-  for (const auto& problem : problems) out << "unreadable: " << problem << "\n";
+        << bottle::proposals::state_name(p.state) << std::setw(11) << p.kind() << safe(first)
+        << "\n";
+  });
+  if (!any) out << "bottle " << paths.slug() << ": no proposals\n";
 }
 
 void proposals_show(const BottlePaths& paths, const std::string& id, std::ostream& out) {
   const Proposal p = proposal_or_fail(paths, id);
-  out << "proposal " << p.id << " (" << p.kind() << "), made " << p.created << "\n"
+  out << "proposal " << p.id << " (" << p.kind() << "), made " << safe(p.created) << "\n"
       << "state: " << bottle::proposals::state_name(p.state);
-  if (p.state != State::kPending) out << " at " << p.decided_at << " by " << p.decided_by;
+  if (p.state != State::kPending)
+    out << " at " << safe(p.decided_at) << " by " << safe(p.decided_by);
   out << "\n";
-  if (!p.comment.empty()) out << "comment: " << p.comment << "\n";
-  out << "change:\n";
-  for (const auto& line : p.summary()) out << "  " << line << "\n";
-  token_warnings(p, out);
-  out << "reason given by the agent:\n";
-  std::string reason = p.reason;
-  std::size_t start = 0;
-  while (start <= reason.size()) {
-    std::size_t end = reason.find('\n', start);
-    if (end == std::string::npos) end = reason.size();
-    out << "  | " << reason.substr(start, end - start) << "\n";
-    start = end + 1;
+  if (!p.comment.empty()) {
+    out << "comment:\n";
+    quoted_lines(p.comment, out);
   }
+  out << "change:\n";
+  for (const auto& line : p.summary()) out << "  " << safe(line) << "\n";
+  std::set<std::string> tokens;
+  try {
+    tokens = usable_tokens(paths);
+  } catch (const std::exception&) {
+    // Unreadable live routes: every route is shown as one that cannot be approved yet.
+  }
+  token_notes(p, tokens, out);
+  out << "reason given by the agent:\n";
+  quoted_lines(p.reason, out);
 }
 
 void proposals_approve(const BottlePaths& paths, const std::string& id, const std::string& comment,
@@ -113,7 +173,12 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
   check_comment(comment);
   Proposal p = proposal_or_fail(paths, id);
   require_pending(p);
-  token_warnings(p, out);
+  if (std::holds_alternative<RouteChange>(p.change)) {
+    // Refused before any note is printed: the screen promises only what will happen.
+    const auto tokens = usable_tokens(paths);
+    require_tokens(p, tokens);
+    token_notes(p, tokens, out);
+  }
   ApplyContext context;
   // Another approve or reject of the same proposal may have won the lock first.
   context.precheck = [&] {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -13,6 +14,10 @@ constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
 constexpr int kInternalError = -32603;
+
+// Deepest JSON a message may be: MCP's deepest (a route inside a tool call's
+// arguments) is five levels.
+constexpr std::size_t kMaxDepth = 32;
 
 // A failure answered with a JSON-RPC error object.
 class RpcError : public std::runtime_error {
@@ -33,7 +38,8 @@ struct Message {
 };
 
 // Parses a POST body. Throws RpcError: kParseError for text that is not
-// JSON, kInvalidRequest for JSON that is not one JSON-RPC 2.0 message.
+// JSON or is nested deeper than kMaxDepth, kInvalidRequest for JSON that is
+// not one JSON-RPC 2.0 message.
 Message parse_message(const std::string& body);
 
 nlohmann::json result_response(const nlohmann::json& id, nlohmann::json result);

@@ -5,15 +5,19 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 
 #include "bottle/proposals/proposal_store.hpp"
+#include "bottle/text/terminal_escape.hpp"
+#include "bottle/uv/callback_guard.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/signal.hpp"
 #include "live_configs.hpp"
 #include "mcp_dispatcher.hpp"
 #include "mcp_endpoint.hpp"
 #include "mcp_server.hpp"
+#include "proposal_quota.hpp"
 #include "session_registry.hpp"
 #include "supervise_tools.hpp"
 
@@ -26,6 +30,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> extra_hosts;
   supervise::ServerSettings settings;
   supervise::EndpointSettings endpoint_settings;
+  supervise::QuotaSettings quota;
   std::size_t max_sessions = 1024;
   int session_idle_minutes = 24 * 60;
   app.add_option("--proposals", proposals_dir, "the proposals directory shared with the host")
@@ -55,10 +60,28 @@ int main(int argc, char** argv) {
                  "seconds between comments on an open event stream")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--stream-idle-seconds", settings.stream_idle_seconds,
+                 "an event stream ends once its session has gone unused this long")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-streams-per-session", endpoint_settings.max_streams_per_session,
+                 "event streams one session may hold open")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-pending-proposals", quota.max_pending,
+                 "pending proposals at once; past it, new ones are refused")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--proposals-per-minute", quota.per_minute, "new proposals in any minute")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   auto log = spdlog::stderr_logger_st("supervise");
   log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
+  bottle::uv::set_callback_error_reporter([log](const std::string& where, const std::string& what) {
+    log->error("{}: {}", where, bottle::text::escape_for_terminal(what));
+  });
 
   const std::size_t colon = listen.rfind(':');
   try {
@@ -77,6 +100,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& h : extra_hosts) endpoint_settings.allowed_hosts.insert(h);
+  // Streams may hold half the slots at most: the other half is for new sessions.
+  endpoint_settings.max_streams = std::max<std::size_t>(settings.max_connections / 2, 1);
   if (settings.listen_host != "0.0.0.0" && settings.listen_host != "::") {
     endpoint_settings.allowed_hosts.insert(settings.listen_host);
   }
@@ -86,7 +111,8 @@ int main(int argc, char** argv) {
   try {
     const supervise::LiveConfigs configs(pipelock_config, routes_config);
     const bottle::proposals::ProposalStore store(proposals_dir);
-    const supervise::SuperviseTools tools(configs, store, *log);
+    supervise::ProposalQuota proposal_quota(quota);
+    supervise::SuperviseTools tools(configs, store, proposal_quota, *log);
     const supervise::McpDispatcher dispatcher(tools);
     supervise::SessionRegistry sessions(max_sessions, std::chrono::minutes(session_idle_minutes));
     supervise::McpEndpoint endpoint(endpoint_settings, sessions, dispatcher);
@@ -105,7 +131,7 @@ int main(int argc, char** argv) {
       loop.run();
     }
   } catch (const std::exception& e) {
-    log->error("{}", e.what());
+    log->error("{}", bottle::text::escape_for_terminal(e.what()));
     return 1;
   }
   return 0;

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,9 +17,19 @@ class McpServer;
 
 // One client connection: HTTP/1.1 requests one after another (keep-alive
 // and pipelining), each answered by the endpoint; a GET turns the connection
-// into the session's event stream until either side ends it.
+// into the session's event stream until either side ends it, or until the
+// session has gone unused for the stream idle timeout.
 class McpConnection {
  public:
+  // Where the connection is; each phase has its own timer.
+  enum class Phase {
+    kIdle,       // between requests (the idle timer runs): the one phase a newcomer may evict
+    kReading,    // a request has started (the request timer runs)
+    kStreaming,  // carries an event stream (keepalive and stream idle timers run)
+    kClosing,    // answered; closing once the writes are out
+    kFinished,   // released to the server
+  };
+
   McpConnection(McpServer& server, std::uint64_t id, std::unique_ptr<bottle::uv::TcpStream> client);
   McpConnection(const McpConnection&) = delete;
   McpConnection& operator=(const McpConnection&) = delete;
@@ -30,6 +41,9 @@ class McpConnection {
   void abort(const std::string& why);
   // The session whose event stream this connection carries, if any.
   const std::string& streaming_session() const { return stream_session_; }
+  Phase phase() const { return phase_; }
+  // When the connection last became idle (meaningful in kIdle).
+  std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -45,6 +59,7 @@ class McpConnection {
   void send_event_stream(const EndpointReply& reply, bool keep_alive);
   void open_event_stream(const EndpointReply& reply);
   void arm_keepalive();
+  void arm_stream_idle(std::chrono::milliseconds delay);
   // An HTTP error outside the endpoint (head too large, malformed), then close.
   void fail_request(unsigned status, const std::string& message);
   void write(std::string bytes);
@@ -57,11 +72,12 @@ class McpConnection {
   std::unique_ptr<Parser> parser_;
   std::string in_;
   std::string stream_session_;
-  bool closing_ = false;
-  bool finished_ = false;
-  bottle::uv::Timer request_timer_;    // a started request must arrive whole in time
-  bottle::uv::Timer idle_timer_;       // between requests
-  bottle::uv::Timer keepalive_timer_;  // comments on an open event stream
+  Phase phase_ = Phase::kIdle;
+  std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
+  bottle::uv::Timer request_timer_;      // a started request must arrive whole in time
+  bottle::uv::Timer idle_timer_;         // between requests
+  bottle::uv::Timer keepalive_timer_;    // comments on an open event stream
+  bottle::uv::Timer stream_idle_timer_;  // ends a stream whose session is no longer used
   std::string peer_;
 };
 

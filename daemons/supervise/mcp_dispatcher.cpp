@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bottle/text/utf8.hpp"
+
 namespace supervise {
 
 using jsonrpc::RpcError;
@@ -16,6 +18,17 @@ constexpr const char* kInstructions =
     "reason; the operator approves or rejects it on the host. Poll get_proposal for the "
     "outcome: an approved change is live at once.";
 
+// clientInfo's name or version: only for log lines, so bounded; absent is "?".
+std::string client_field(const json& info, const char* key) {
+  if (!info.contains(key)) return "?";
+  const json& value = info.at(key);
+  if (!value.is_string()) {
+    throw RpcError(jsonrpc::kInvalidParams,
+                   std::string("initialize: \"clientInfo.") + key + "\" must be a string");
+  }
+  return std::string(bottle::text::truncate_utf8(value.get_ref<const std::string&>(), 100));
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_protocol_versions() {
@@ -29,19 +42,21 @@ bool is_supported_protocol_version(const std::string& version) {
 }
 
 McpDispatcher::Initialized McpDispatcher::initialize(const json& params) const {
-  if (!params.contains("protocolVersion") || !params["protocolVersion"].is_string()) {
+  // Every field read is type-checked first: nlohmann's value() and get()
+  // throw on a wrong type, which is the agent's mistake, not supervise's.
+  if (!params.contains("protocolVersion") || !params.at("protocolVersion").is_string()) {
     throw RpcError(jsonrpc::kInvalidParams, "initialize: \"protocolVersion\" must be a string");
   }
-  const std::string asked = params["protocolVersion"].get<std::string>();
+  const std::string& asked = params.at("protocolVersion").get_ref<const std::string&>();
   Initialized out;
   out.protocol_version =
       is_supported_protocol_version(asked) ? asked : supported_protocol_versions().front();
-  if (params.contains("clientInfo") && params["clientInfo"].is_object()) {
-    const json& info = params["clientInfo"];
-    out.client =
-        info.value("name", std::string("?")) + "/" + info.value("version", std::string("?"));
-  } else {
+  if (!params.contains("clientInfo")) {
     out.client = "unnamed client";
+  } else if (const json& info = params.at("clientInfo"); info.is_object()) {
+    out.client = client_field(info, "name") + "/" + client_field(info, "version");
+  } else {
+    throw RpcError(jsonrpc::kInvalidParams, "initialize: \"clientInfo\" must be an object");
   }
   out.result = {
       {"protocolVersion", out.protocol_version},
@@ -70,6 +85,11 @@ json McpDispatcher::handle(Session& session, const jsonrpc::Message& request) co
     throw RpcError(jsonrpc::kMethodNotFound, "Method not found: " + request.method);
   } catch (const RpcError& e) {
     return jsonrpc::error_response(request.id, e.code(), e.what());
+  } catch (const std::exception& e) {
+    // A bug of supervise's, answered as one: the session and the server go on.
+    return jsonrpc::error_response(
+        request.id, jsonrpc::kInternalError,
+        std::string("Internal error: ") + std::string(bottle::text::truncate_utf8(e.what(), 200)));
   }
 }
 
@@ -80,11 +100,12 @@ void McpDispatcher::notify(Session& session, const jsonrpc::Message& notificatio
 }
 
 json McpDispatcher::call_tool(const json& params) const {
-  if (!params.contains("name") || !params["name"].is_string()) {
+  if (!params.contains("name") || !params.at("name").is_string()) {
     throw RpcError(jsonrpc::kInvalidParams, "tools/call: \"name\" must be a string");
   }
-  const json arguments = params.contains("arguments") ? params["arguments"] : json::object();
-  return tools_.call(params["name"].get<std::string>(), arguments);
+  static const json kNoArguments = json::object();
+  const json& arguments = params.contains("arguments") ? params.at("arguments") : kNoArguments;
+  return tools_.call(params.at("name").get_ref<const std::string&>(), arguments);
 }
 
 }  // namespace supervise

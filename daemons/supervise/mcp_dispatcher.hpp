@@ -17,7 +17,7 @@ bool is_supported_protocol_version(const std::string& version);
 // MCP's methods, over JSON-RPC, independent of the transport.
 class McpDispatcher {
  public:
-  explicit McpDispatcher(const SuperviseTools& tools) : tools_(tools) {}
+  explicit McpDispatcher(SuperviseTools& tools) : tools_(tools) {}
 
   struct Initialized {
     nlohmann::json result;
@@ -35,7 +35,8 @@ class McpDispatcher {
 
  private:
   nlohmann::json call_tool(const nlohmann::json& params) const;
-  const SuperviseTools& tools_;
+  // Not const: a tool call may count against the proposal quota.
+  SuperviseTools& tools_;
 };
 
 }  // namespace supervise

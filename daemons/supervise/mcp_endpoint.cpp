@@ -1,11 +1,18 @@
 #include "mcp_endpoint.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+
+#include "bottle/json/safe_json.hpp"
+#include "bottle/proposals/field_rules.hpp"
+#include "bottle/text/terminal_escape.hpp"
+#include "bottle/text/utf8.hpp"
 
 namespace supervise {
 
 namespace http = boost::beast::http;
+using bottle::proposals::shown;
 using nlohmann::json;
 
 namespace {
@@ -61,12 +68,34 @@ Accepts accepted(const HttpRequest& request) {
   return a;
 }
 
+// For the log line: bounded here, escaped by the connection as it logs.
 std::string describe(const jsonrpc::Message& m) {
-  std::string out = m.method;
-  if (m.method == "tools/call" && m.params.contains("name") && m.params["name"].is_string()) {
-    out += " " + m.params["name"].get<std::string>();
+  std::string out(bottle::text::truncate_utf8(m.method, 60));
+  if (m.method == "tools/call" && m.params.contains("name") && m.params.at("name").is_string()) {
+    out += " ";
+    out += bottle::text::truncate_utf8(m.params.at("name").get_ref<const std::string&>(), 60);
   }
   return out;
+}
+
+// Headers whose one value decides what happens: a second copy would leave
+// the choice to whichever component reads which, so it is refused.
+constexpr std::array<http::field, 5> kSingleHeaders = {
+    http::field::host, http::field::origin, http::field::content_type, http::field::content_length,
+    http::field::transfer_encoding};
+constexpr std::array<std::string_view, 2> kSingleMcpHeaders = {"Mcp-Session-Id",
+                                                               "MCP-Protocol-Version"};
+
+std::string repeated_header(const HttpRequest& request) {
+  for (const auto field : kSingleHeaders) {
+    if (request.count(field) > 1) return std::string(http::to_string(field));
+  }
+  for (const auto name : kSingleMcpHeaders) {
+    if (request.count(boost::beast::string_view(name.data(), name.size())) > 1) {
+      return std::string(name);
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -76,7 +105,7 @@ EndpointReply refusal(unsigned status, int code, const std::string& message) {
   EndpointReply r;
   r.status = status;
   r.headers = {{"Content-Type", "application/json"}};
-  r.body = jsonrpc::error_response(nullptr, code, message).dump();
+  r.body = bottle::json::dump(jsonrpc::error_response(nullptr, code, message));
   r.log = message;
   return r;
 }
@@ -85,7 +114,7 @@ std::string McpEndpoint::host_problem(const HttpRequest& request) const {
   const std::string host = header(request, "Host");
   if (host.empty()) return "the Host header is missing";
   if (!settings_.allowed_hosts.count(host_without_port(host))) {
-    return "Host '" + host + "' is not one this server answers to";
+    return "Host " + shown(host) + " is not one this server answers to";
   }
   const std::string origin = header(request, "Origin");
   if (!origin.empty()) {
@@ -94,13 +123,25 @@ std::string McpEndpoint::host_problem(const HttpRequest& request) const {
         scheme_end == std::string::npos ? origin : origin.substr(scheme_end + 3);
     if (!settings_.allowed_hosts.count(
             host_without_port(authority.substr(0, authority.find('/'))))) {
-      return "Origin '" + origin + "' is not allowed";
+      return "Origin " + shown(origin) + " is not allowed";
     }
   }
   return {};
 }
 
 EndpointReply McpEndpoint::handle(const HttpRequest& request) {
+  try {
+    return dispatch(request);
+  } catch (const std::exception& e) {
+    // The connection boundary: a bug of supervise's costs this request only.
+    return refusal(500, jsonrpc::kInternalError, "Internal Server Error: " + shown(e.what(), 200));
+  }
+}
+
+EndpointReply McpEndpoint::dispatch(const HttpRequest& request) {
+  if (const std::string repeated = repeated_header(request); !repeated.empty()) {
+    return refusal(400, -32000, "Bad Request: more than one " + repeated + " header");
+  }
   if (const std::string problem = host_problem(request); !problem.empty()) {
     return refusal(403, -32000, "Forbidden: " + problem);
   }
@@ -113,8 +154,8 @@ EndpointReply McpEndpoint::handle(const HttpRequest& request) {
     std::string list;
     for (const auto& v : supported_protocol_versions()) list += (list.empty() ? "" : ", ") + v;
     return refusal(400, -32000,
-                   "Bad Request: unsupported MCP-Protocol-Version '" + version +
-                       "' (supported: " + list + ")");
+                   "Bad Request: unsupported MCP-Protocol-Version " + shown(version) +
+                       " (supported: " + list + ")");
   }
   switch (request.method()) {
     case http::verb::post:
@@ -171,11 +212,11 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
       const auto init = dispatcher_.initialize(message.params);
       Session& session = sessions_.create(init.protocol_version, init.client);
       reply.headers.emplace_back("Mcp-Session-Id", session.id);
-      reply.body = jsonrpc::result_response(message.id, init.result).dump();
+      reply.body = bottle::json::dump(jsonrpc::result_response(message.id, init.result));
       reply.log = "initialize by " + init.client + ": session " + session.id + ", protocol " +
                   init.protocol_version;
     } catch (const jsonrpc::RpcError& e) {
-      reply.body = jsonrpc::error_response(message.id, e.code(), e.what()).dump();
+      reply.body = bottle::json::dump(jsonrpc::error_response(message.id, e.code(), e.what()));
       reply.log = std::string("initialize refused: ") + e.what();
     }
     return reply;
@@ -194,12 +235,14 @@ EndpointReply McpEndpoint::post(const HttpRequest& request) {
     return reply;
   }
   const json response = dispatcher_.handle(*session, message);
-  reply.body = response.dump();
-  reply.log =
-      describe(message) + (response.contains("error")
-                               ? " -> error " + response["error"]["message"].get<std::string>()
-                           : response["result"].value("isError", false) ? " -> tool error"
-                                                                        : " -> ok");
+  reply.body = bottle::json::dump(response);
+  const bool tool_error = response.contains("result") && response.at("result").is_object() &&
+                          response.at("result").value("isError", false);
+  reply.log = describe(message) +
+              (response.contains("error")
+                   ? " -> error " + response.at("error").at("message").get<std::string>()
+               : tool_error ? " -> tool error"
+                            : " -> ok");
   // A tool call is where a server may want to say something before the result
   // (progress, logs), so it gets an event stream when the client takes one.
   if (accepts.sse && (!accepts.json || message.method == "tools/call")) {
@@ -216,7 +259,21 @@ EndpointReply McpEndpoint::get(const HttpRequest& request) {
   EndpointReply refused;
   Session* session = session_of(request, refused);
   if (!session) return refused;
+  if (session->open_streams >= settings_.max_streams_per_session) {
+    return refusal(429, -32000,
+                   "Too Many Requests: this session has " + std::to_string(session->open_streams) +
+                       " event streams open (at most " +
+                       std::to_string(settings_.max_streams_per_session) +
+                       "); close one, or DELETE the session");
+  }
+  if (open_streams_ >= settings_.max_streams) {
+    return refusal(503, -32000,
+                   "Service Unavailable: " + std::to_string(open_streams_) +
+                       " event streams are open (at most " + std::to_string(settings_.max_streams) +
+                       "); requests without a stream still work");
+  }
   ++session->open_streams;
+  ++open_streams_;
   EndpointReply reply;
   reply.kind = EndpointReply::Kind::kSseStream;
   reply.session_id = session->id;
@@ -238,9 +295,18 @@ EndpointReply McpEndpoint::remove(const HttpRequest& request) {
 }
 
 void McpEndpoint::stream_closed(const std::string& session_id) {
-  if (Session* session = sessions_.find(session_id); session && session->open_streams > 0) {
+  if (open_streams_ > 0) --open_streams_;
+  // peek, not find: a stream ending is not a use of its session.
+  if (Session* session = sessions_.peek(session_id); session && session->open_streams > 0) {
     --session->open_streams;
   }
+}
+
+std::optional<SessionRegistry::Clock::duration> McpEndpoint::idle_for(
+    const std::string& session_id) const {
+  const Session* session = sessions_.peek(session_id);
+  if (!session) return std::nullopt;
+  return sessions_.now() - session->last_used;
 }
 
 }  // namespace supervise

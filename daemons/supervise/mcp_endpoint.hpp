@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -39,6 +40,11 @@ struct EndpointSettings {
   // are refused, so a web page the agent's browser opens cannot reach the
   // server through a rebound DNS name.
   std::set<std::string> allowed_hosts = {"localhost", "127.0.0.1", "[::1]", "supervise"};
+  // Event streams of one session at once (a client needs one; two let it
+  // reconnect before the old one is seen closed), and of all sessions: half
+  // the connection slots, so streams can never lock new sessions out.
+  std::size_t max_streams_per_session = 2;
+  std::size_t max_streams = 128;
 };
 
 // The Streamable HTTP transport of MCP on one path: POST carries one
@@ -50,11 +56,18 @@ class McpEndpoint {
   McpEndpoint(EndpointSettings settings, SessionRegistry& sessions, const McpDispatcher& dispatcher)
       : settings_(std::move(settings)), sessions_(sessions), dispatcher_(dispatcher) {}
 
+  // Never throws: whatever goes wrong is a reply.
   EndpointReply handle(const HttpRequest& request);
   // A kSseStream reply's stream ended.
   void stream_closed(const std::string& session_id);
+  // How long `session_id` has gone unused (no request naming it), or nothing
+  // when it is gone.
+  std::optional<SessionRegistry::Clock::duration> idle_for(const std::string& session_id) const;
+  // Forgets sessions unused past the registry's expiry (a timer calls this).
+  std::size_t expire_sessions() { return sessions_.expire_idle(); }
 
  private:
+  EndpointReply dispatch(const HttpRequest& request);
   EndpointReply post(const HttpRequest& request);
   EndpointReply get(const HttpRequest& request);
   EndpointReply remove(const HttpRequest& request);
@@ -65,6 +78,7 @@ class McpEndpoint {
   EndpointSettings settings_;
   SessionRegistry& sessions_;
   const McpDispatcher& dispatcher_;
+  std::size_t open_streams_ = 0;
 };
 
 }  // namespace supervise

@@ -9,6 +9,7 @@
 #include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
+#include "bottle/uv/timer.hpp"
 #include "mcp_endpoint.hpp"
 
 namespace supervise {
@@ -26,11 +27,17 @@ struct ServerSettings {
   int idle_timeout_seconds = 120;
   // Comments on an open event stream keep proxies and NATs from dropping it.
   int keepalive_seconds = 25;
+  // An event stream ends once its session has gone unused this long.
+  int stream_idle_seconds = 30 * 60;
+  // How often sessions unused past their expiry are forgotten.
+  int session_sweep_seconds = 60;
   // A client that stops reading its event stream is cut past this much queued.
   std::size_t max_queued_bytes = 1024 * 1024;
 };
 
-// Accepts MCP clients and runs one McpConnection for each, within the cap.
+// Accepts MCP clients and runs one McpConnection for each, within the cap:
+// at the cap, a newcomer takes the slot of the connection idle the longest
+// (between requests, holding nothing), and is refused only when none is idle.
 class McpServer {
  public:
   McpServer(bottle::uv::Loop& loop, const ServerSettings& settings, McpEndpoint& endpoint,
@@ -54,12 +61,16 @@ class McpServer {
 
  private:
   void accept(std::unique_ptr<bottle::uv::TcpStream> client);
+  // Closes the connection idle the longest; false when none is idle.
+  bool evict_idle_connection();
+  void arm_session_sweep();
 
   bottle::uv::Loop& loop_;
   const ServerSettings& settings_;
   McpEndpoint& endpoint_;
   spdlog::logger& log_;
   bottle::uv::ConnectionSet<McpConnection> connections_;
+  bottle::uv::Timer session_sweep_;
   bottle::uv::TcpListener listener_;
 };
 

@@ -18,14 +18,22 @@ std::string new_session_id() {
   return id;
 }
 
-void SessionRegistry::expire(Clock::time_point now) {
+std::size_t SessionRegistry::expire_idle() {
+  const auto now = now_();
+  std::size_t forgotten = 0;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.open_streams == 0 && now - it->second.last_used > idle_expiry_) {
+    if (expired(it->second, now)) {
       it = sessions_.erase(it);
+      ++forgotten;
     } else {
       ++it;
     }
   }
+  return forgotten;
+}
+
+void SessionRegistry::make_room() {
+  expire_idle();
   while (sessions_.size() >= max_sessions_) {
     auto oldest = sessions_.end();
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
@@ -40,13 +48,12 @@ void SessionRegistry::expire(Clock::time_point now) {
 }
 
 Session& SessionRegistry::create(const std::string& protocol_version, const std::string& client) {
-  const auto now = Clock::now();
-  expire(now);
+  make_room();
   Session s;
   s.id = new_session_id();
   s.protocol_version = protocol_version;
   s.client = client;
-  s.last_used = now;
+  s.last_used = now_();
   const std::string id = s.id;
   return sessions_.emplace(id, std::move(s)).first->second;
 }
@@ -54,8 +61,23 @@ Session& SessionRegistry::create(const std::string& protocol_version, const std:
 Session* SessionRegistry::find(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return nullptr;
-  it->second.last_used = Clock::now();
+  const auto now = now_();
+  if (expired(it->second, now)) {
+    sessions_.erase(it);
+    return nullptr;
+  }
+  it->second.last_used = now;
   return &it->second;
+}
+
+Session* SessionRegistry::peek(const std::string& id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+const Session* SessionRegistry::peek(const std::string& id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second;
 }
 
 bool SessionRegistry::remove(const std::string& id) { return sessions_.erase(id) > 0; }

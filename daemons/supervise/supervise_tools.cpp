@@ -3,12 +3,16 @@
 #include <algorithm>
 
 #include "bottle/config/config_error.hpp"
+#include "bottle/proposals/field_rules.hpp"
+#include "bottle/text/terminal_escape.hpp"
 #include "json_rpc.hpp"
 
 namespace supervise {
 
 using bottle::config::ConfigError;
 using bottle::proposals::Proposal;
+using bottle::proposals::shown;
+using bottle::text::escape_for_terminal;
 using nlohmann::json;
 
 namespace {
@@ -56,6 +60,23 @@ json route_json(const bottle::config::Route& r) {
           {"value", r.value},       {"token_env", r.token_env}};
 }
 
+// The schemas say additionalProperties: false; the tools hold to it.
+void only_arguments(const json& args, const std::string& tool,
+                    std::initializer_list<const char*> known) {
+  std::string list;
+  for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
+  for (const auto& [key, value] : args.items()) {
+    if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) ==
+        known.end()) {
+      throw ConfigError(tool + ": unknown argument " + shown(key) +
+                        (list.empty() ? " (it takes none)" : " (known: " + list + ")"));
+    }
+  }
+}
+
+constexpr std::size_t kDefaultPage = 20;
+constexpr std::size_t kMaxPage = 50;
+
 json proposal_state(const Proposal& p) {
   json out = {{"id", p.id},
               {"kind", p.kind()},
@@ -83,13 +104,10 @@ std::string describe_state(const Proposal& p) {
 
 // Both propose_* tools take add, remove and reason: the reason goes into `p`,
 // the rest is the change, for the shared proposal rules.
-json proposal_change(const json& args, Proposal& p) {
-  for (const auto& [key, value] : args.items()) {
-    if (key != "add" && key != "remove" && key != "reason") {
-      throw ConfigError("unknown argument '" + key + "' (known: add, remove, reason)");
-    }
-  }
-  p.reason = bottle::proposals::checked_reason(args.value("reason", json()));
+json proposal_change(const json& args, const std::string& tool, Proposal& p) {
+  only_arguments(args, tool, {"add", "remove", "reason"});
+  p.reason =
+      bottle::proposals::checked_reason(args.contains("reason") ? args.at("reason") : json());
   json change = args;
   change.erase("reason");
   return change;
@@ -145,39 +163,50 @@ json SuperviseTools::list() const {
        {"inputSchema", object_schema({{"id", {{"type", "string"}}}}, {"id"})}},
       {{"name", "list_proposals"},
        {"title", "List proposals"},
-       {"description", "Every proposal made in this bottle, oldest first, with its state."},
-       {"inputSchema", object_schema(json::object(), {})}},
+       {"description",
+        "The proposals made in this bottle, oldest first, with their state, a page at a time "
+        "(20 unless `limit` says otherwise, at most 50). When more follow, the result has "
+        "`next_cursor`: pass it as `cursor` for the next page. `state` keeps only pending, "
+        "approved or rejected proposals."},
+       {"inputSchema",
+        object_schema(
+            {{"cursor", {{"type", "string"}, {"description", "next_cursor of the previous page"}}},
+             {"state", {{"type", "string"}, {"enum", {"pending", "approved", "rejected"}}}},
+             {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxPage}}}},
+            {})}},
   });
 }
 
-json SuperviseTools::call(const std::string& name, const json& arguments) const {
+json SuperviseTools::call(const std::string& name, const json& arguments) {
   if (!arguments.is_object()) {
     throw jsonrpc::RpcError(jsonrpc::kInvalidParams, "arguments must be an object");
   }
   try {
-    if (name == "get_allowlist") return get_allowlist();
-    if (name == "get_routes") return get_routes();
+    if (name == "get_allowlist") return get_allowlist(arguments);
+    if (name == "get_routes") return get_routes(arguments);
     if (name == "propose_allowlist_change") return propose_allowlist_change(arguments);
     if (name == "propose_route_change") return propose_route_change(arguments);
     if (name == "get_proposal") return get_proposal(arguments);
-    if (name == "list_proposals") return list_proposals();
+    if (name == "list_proposals") return list_proposals(arguments);
   } catch (const ConfigError& e) {
     return error_result(e.what());
   } catch (const std::system_error& e) {
-    log_.error("tool {}: {}", name, e.what());
+    log_.error("tool {}: {}", name, escape_for_terminal(e.what()));
     return error_result(std::string("supervise could not do this: ") + e.what());
   }
-  throw jsonrpc::RpcError(jsonrpc::kInvalidParams, "Unknown tool: " + name);
+  throw jsonrpc::RpcError(jsonrpc::kInvalidParams, "Unknown tool: " + shown(name));
 }
 
-json SuperviseTools::get_allowlist() const {
+json SuperviseTools::get_allowlist(const json& args) const {
+  only_arguments(args, "get_allowlist", {});
   const auto hosts = configs_.allowlist();
   std::string text = "pipelock allows " + std::to_string(hosts.size()) + " hosts:";
   for (const auto& h : hosts) text += "\n- " + h;
   return text_result(text, {{"hosts", hosts}});
 }
 
-json SuperviseTools::get_routes() const {
+json SuperviseTools::get_routes(const json& args) const {
+  only_arguments(args, "get_routes", {});
   const auto routes = configs_.routes();
   json list = json::array();
   std::string text = "egress has " + std::to_string(routes.size()) + " routes:";
@@ -188,9 +217,9 @@ json SuperviseTools::get_routes() const {
   return text_result(text, {{"routes", list}});
 }
 
-json SuperviseTools::propose_allowlist_change(const json& args) const {
+json SuperviseTools::propose_allowlist_change(const json& args) {
   Proposal p;
-  const json change = proposal_change(args, p);
+  const json change = proposal_change(args, "propose_allowlist_change", p);
   auto hosts = bottle::proposals::allowlist_change_from_json(change);
   // Judged against what runs now, as the host tool would judge it.
   const auto live = configs_.allowlist();
@@ -204,12 +233,12 @@ json SuperviseTools::propose_allowlist_change(const json& args) const {
     if (!listed(h)) throw ConfigError(h + " is not in the allowlist, so it cannot be removed");
   }
   p.change = std::move(hosts);
-  return submitted(store_.create(std::move(p)));
+  return submit(std::move(p));
 }
 
-json SuperviseTools::propose_route_change(const json& args) const {
+json SuperviseTools::propose_route_change(const json& args) {
   Proposal p;
-  const json change = proposal_change(args, p);
+  const json change = proposal_change(args, "propose_route_change", p);
   auto routes = bottle::proposals::route_change_from_json(change);
   const auto live = configs_.routes();
   for (const auto& r : routes.add) {
@@ -230,14 +259,22 @@ json SuperviseTools::propose_route_change(const json& args) const {
     }
   }
   p.change = std::move(routes);
-  return submitted(store_.create(std::move(p)));
+  return submit(std::move(p));
 }
 
-json SuperviseTools::submitted(const Proposal& p) const {
+json SuperviseTools::submit(Proposal proposal) {
+  // After the checks, so that a proposal that would be refused anyway says
+  // why, and before the write: the folder is on the operator's disk.
+  if (auto why = quota_.refusal(store_.count_pending(quota_.settings().max_pending))) {
+    log_.warn("proposal refused: {}", *why);
+    throw ConfigError(*why);
+  }
+  const Proposal p = store_.create(std::move(proposal));
+  quota_.record();
   std::string lines;
   for (const auto& line : p.summary()) lines += (lines.empty() ? "" : "; ") + line;
-  log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(), lines,
-            json(p.reason).dump());
+  log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(), escape_for_terminal(lines),
+            shown(p.reason, 300));
   std::string text = describe_state(p) +
                      "\nThe operator decides on the host; ask get_proposal with id " + p.id +
                      " for the outcome.";
@@ -245,29 +282,67 @@ json SuperviseTools::submitted(const Proposal& p) const {
 }
 
 json SuperviseTools::get_proposal(const json& args) const {
-  for (const auto& [key, value] : args.items()) {
-    if (key != "id") throw ConfigError("unknown argument '" + key + "' (known: id)");
-  }
-  if (!args.contains("id") || !args["id"].is_string()) {
+  only_arguments(args, "get_proposal", {"id"});
+  if (!args.contains("id") || !args.at("id").is_string()) {
     throw ConfigError("'id' is required: the id propose_* returned");
   }
-  const std::string id = args["id"].get<std::string>();
+  const std::string& id = args.at("id").get_ref<const std::string&>();
   const auto p = store_.find(id);
-  if (!p) throw ConfigError("no proposal " + id + " in this bottle");
+  if (!p) throw ConfigError("no proposal " + shown(id) + " in this bottle");
   return text_result(describe_state(*p), proposal_state(*p));
 }
 
-json SuperviseTools::list_proposals() const {
-  std::vector<std::string> problems;
-  const auto all = store_.list(&problems);
-  for (const auto& problem : problems) log_.warn("proposals: {}", problem);
-  json list = json::array();
-  std::string text = std::to_string(all.size()) + " proposals";
-  for (const auto& p : all) {
-    list.push_back(proposal_state(p));
-    text += "\n" + describe_state(p);
+json SuperviseTools::list_proposals(const json& args) const {
+  only_arguments(args, "list_proposals", {"cursor", "state", "limit"});
+  bottle::proposals::PageRequest request;
+  request.limit = kDefaultPage;
+  if (args.contains("cursor")) {
+    const json& cursor = args.at("cursor");
+    if (!cursor.is_string() || !bottle::proposals::valid_proposal_id(cursor.get<std::string>())) {
+      throw ConfigError("'cursor' must be the next_cursor of a previous page");
+    }
+    request.after = cursor.get<std::string>();
   }
-  return text_result(text, {{"proposals", list}});
+  if (args.contains("state")) {
+    const json& state = args.at("state");
+    for (auto s : {bottle::proposals::State::kPending, bottle::proposals::State::kApproved,
+                   bottle::proposals::State::kRejected}) {
+      if (state == bottle::proposals::state_name(s)) request.state = s;
+    }
+    if (!request.state) throw ConfigError("'state' must be pending, approved or rejected");
+  }
+  if (args.contains("limit")) {
+    const json& limit = args.at("limit");
+    if (!limit.is_number_integer() || limit.get<long long>() < 1 ||
+        limit.get<long long>() > static_cast<long long>(kMaxPage)) {
+      throw ConfigError("'limit' must be an integer from 1 to " + std::to_string(kMaxPage));
+    }
+    request.limit = limit.get<std::size_t>();
+  }
+  const auto page = store_.page(request);
+  json list = json::array();
+  json unreadable = json::array();
+  std::string text;
+  for (const auto& entry : page.entries) {
+    if (!entry.proposal) {
+      log_.warn("proposals: {}", escape_for_terminal(entry.problem));
+      unreadable.push_back({{"id", entry.id}, {"problem", entry.problem}});
+      text += "\nproposal " + entry.id + ": unreadable: " + entry.problem;
+      continue;
+    }
+    list.push_back(proposal_state(*entry.proposal));
+    text += "\n" + describe_state(*entry.proposal);
+  }
+  text =
+      std::to_string(list.size()) + " proposals" +
+      (request.state ? " " + bottle::proposals::state_name(*request.state) : "") +
+      (page.next_cursor.empty() ? ""
+                                : " on this page; more follow (cursor " + page.next_cursor + ")") +
+      text;
+  json structured = {{"proposals", list}};
+  if (!unreadable.empty()) structured["unreadable"] = unreadable;
+  if (!page.next_cursor.empty()) structured["next_cursor"] = page.next_cursor;
+  return text_result(text, structured);
 }
 
 }  // namespace supervise

@@ -7,6 +7,7 @@
 
 #include "bottle/proposals/proposal_store.hpp"
 #include "live_configs.hpp"
+#include "proposal_quota.hpp"
 
 namespace supervise {
 
@@ -15,28 +16,30 @@ namespace supervise {
 class SuperviseTools {
  public:
   SuperviseTools(const LiveConfigs& configs, const bottle::proposals::ProposalStore& store,
-                 spdlog::logger& log)
-      : configs_(configs), store_(store), log_(log) {}
+                 ProposalQuota& quota, spdlog::logger& log)
+      : configs_(configs), store_(store), quota_(quota), log_(log) {}
 
   // The tools/list result's "tools".
   nlohmann::json list() const;
   // A tools/call result. A tool that fails (a rejected proposal, an unreadable
-  // config) answers with isError, so the model can read why and correct
-  // itself; an unknown tool or arguments that are not an object throw
-  // jsonrpc::RpcError(kInvalidParams).
-  nlohmann::json call(const std::string& name, const nlohmann::json& arguments) const;
+  // config, arguments the schema does not allow, a quota reached) answers
+  // with isError, so the model can read why and correct itself; an unknown
+  // tool or arguments that are not an object throw jsonrpc::RpcError(kInvalidParams).
+  nlohmann::json call(const std::string& name, const nlohmann::json& arguments);
 
  private:
-  nlohmann::json get_allowlist() const;
-  nlohmann::json get_routes() const;
-  nlohmann::json propose_allowlist_change(const nlohmann::json& args) const;
-  nlohmann::json propose_route_change(const nlohmann::json& args) const;
+  nlohmann::json get_allowlist(const nlohmann::json& args) const;
+  nlohmann::json get_routes(const nlohmann::json& args) const;
+  nlohmann::json propose_allowlist_change(const nlohmann::json& args);
+  nlohmann::json propose_route_change(const nlohmann::json& args);
   nlohmann::json get_proposal(const nlohmann::json& args) const;
-  nlohmann::json list_proposals() const;
-  nlohmann::json submitted(const bottle::proposals::Proposal& proposal) const;
+  nlohmann::json list_proposals(const nlohmann::json& args) const;
+  // Writes `proposal` if the quota allows, and answers with its id.
+  nlohmann::json submit(bottle::proposals::Proposal proposal);
 
   const LiveConfigs& configs_;
   const bottle::proposals::ProposalStore& store_;
+  ProposalQuota& quota_;
   spdlog::logger& log_;
 };
 

@@ -42,11 +42,12 @@ class BottleCli {
   void stop_container(const std::string& name) const;
 
   const std::filesystem::path& scratch() const { return dir_; }
+  // The environment `bottle` runs with here (fake docker first on PATH).
+  bottle::ExtraEnv base_env() const;
   std::filesystem::path state() const { return dir_ / "state"; }
   std::filesystem::path bottle_dir() const { return state() / "demo"; }
 
  private:
-  bottle::ExtraEnv base_env() const;
   std::filesystem::path dir_;
 };
 

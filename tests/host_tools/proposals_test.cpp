@@ -81,3 +81,33 @@ TEST_F(Proposals, AnIdThatIsNotAProposalIdIsRefusedBeforeAnyFileIsOpened) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is not a proposal id"), std::string::npos) << r.err;
 }
+
+TEST_F(Proposals, ATokenTheBundleLacksIsRefusedBeforeAnyNotePromisesWhereItWouldGo) {
+  const Proposal p = route_proposal("AWS_SECRET_ACCESS_KEY");
+  const auto approve = cli_.run({"proposals", "approve", "demo", p.id});
+  EXPECT_EQ(approve.exit_code, 2);
+  EXPECT_EQ(approve.out.find("approving sends"), std::string::npos) << approve.out;
+  const auto show = cli_.run({"proposals", "show", "demo", p.id});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(show.out.find("approving sends"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("was not given $AWS_SECRET_ACCESS_KEY, so approving is refused"),
+            std::string::npos)
+      << show.out;
+}
+
+TEST_F(Proposals, AFileNoReaderCanTakeIsListedAsUnreadableBesideTheOthers) {
+  const Proposal good = route_proposal("GITHUB_TOKEN");
+  // As the issue found it: a long non-ASCII host, whose error used to be cut
+  // inside a character and then fail to print, hiding every other proposal.
+  auto doc =
+      nlohmann::json::parse(read_text(cli_.bottle_dir() / "proposals" / (good.id + ".json")));
+  doc["id"] = "p-20200101-000000-000001";
+  doc["kind"] = "allowlist";
+  doc["change"] = {{"add", {std::string(79, 'a') + "\xc3\xa9.com"}},
+                   {"remove", nlohmann::json::array()}};
+  std::ofstream(cli_.bottle_dir() / "proposals" / "p-20200101-000000-000001.json") << doc.dump();
+  const auto r = cli_.run({"proposals", "list", "demo"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("p-20200101-000000-000001  unreadable"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(good.id + "  pending"), std::string::npos) << r.out;
+}

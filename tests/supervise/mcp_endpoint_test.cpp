@@ -25,9 +25,10 @@ class Endpoint : public ::testing::Test {
                                               std::make_shared<spdlog::sinks::null_sink_st>())),
         configs_(dir_ / "pipelock.yaml", dir_ / "routes.yaml"),
         store_(dir_ / "proposals"),
-        tools_(configs_, store_, *log_),
+        quota_(QuotaSettings{}, [this] { return now_; }),
+        tools_(configs_, store_, quota_, *log_),
         dispatcher_(tools_),
-        sessions_(8, std::chrono::hours(1)),
+        sessions_(8, std::chrono::hours(1), [this] { return now_; }),
         endpoint_(EndpointSettings{}, sessions_, dispatcher_) {}
   ~Endpoint() override { fs::remove_all(dir_); }
 
@@ -80,10 +81,22 @@ class Endpoint : public ::testing::Test {
     return json::parse(r.body);
   }
 
+  json tool(const std::string& session, const std::string& name, json arguments) {
+    return call(session, "tools/call",
+                {{"name", name}, {"arguments", std::move(arguments)}})["result"];
+  }
+
+  static std::string text_of(const json& result) {
+    return result["content"][0]["text"].get<std::string>();
+  }
+
+  // The clock sessions and the proposal quota read: moved by hand.
+  SessionRegistry::Clock::time_point now_ = SessionRegistry::Clock::now();
   fs::path dir_;
   std::shared_ptr<spdlog::logger> log_;
   LiveConfigs configs_;
   bottle::proposals::ProposalStore store_;
+  ProposalQuota quota_;
   SuperviseTools tools_;
   McpDispatcher dispatcher_;
   SessionRegistry sessions_;
@@ -243,4 +256,128 @@ TEST(SessionLimits, PastTheCapTheLeastRecentlyUsedIdleSessionIsForgotten) {
   EXPECT_TRUE(sessions.find(a));
   EXPECT_FALSE(sessions.find(b));
   EXPECT_TRUE(sessions.find(c));
+}
+
+TEST_F(Endpoint, AHeaderValueThatIsNotUtf8IsQuotedEscapedInAnErrorAnyJsonParserReads) {
+  auto r = post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  r.set(http::field::host, "local\xffhost\x1b[2J");
+  auto reply = endpoint_.handle(r);
+  EXPECT_EQ(reply.status, 403u);
+  const std::string message = json::parse(reply.body)["error"]["message"];
+  EXPECT_NE(message.find("\"local\\xffhost\\x1b[2J\""), std::string::npos) << message;
+  const std::string session = initialize();
+  r = post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", session);
+  r.set("MCP-Protocol-Version", std::string(300, '\xe9'));
+  reply = endpoint_.handle(r);
+  EXPECT_EQ(reply.status, 400u);
+  EXPECT_LT(reply.body.size(), 700u) << "the quoted value is cut";
+  EXPECT_NO_THROW(json::parse(reply.body));
+}
+
+TEST_F(Endpoint, TwoCopiesOfAHeaderThatDecidesSomethingGet400) {
+  const std::string session = initialize();
+  for (const char* name : {"Host", "Origin", "Mcp-Session-Id", "MCP-Protocol-Version"}) {
+    auto r = post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", session);
+    r.insert(name, "localhost");
+    r.insert(name, "localhost");
+    const auto reply = endpoint_.handle(r);
+    EXPECT_EQ(reply.status, 400u) << name;
+    EXPECT_NE(reply.body.find("more than one"), std::string::npos) << reply.body;
+  }
+}
+
+TEST_F(Endpoint, InitializeTypeChecksWhatItReads) {
+  for (const char* params :
+       {R"({"protocolVersion":"2025-06-18","clientInfo":{"name":5}})",
+        R"({"protocolVersion":"2025-06-18","clientInfo":{"name":"x","version":{}}})",
+        R"({"protocolVersion":"2025-06-18","clientInfo":"me"})", R"({"protocolVersion":7})"}) {
+    const auto r = endpoint_.handle(post(
+        std::string(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":)") + params + "}"));
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], -32602) << params << ": " << r.body;
+  }
+  EXPECT_EQ(sessions_.size(), 0u);
+}
+
+TEST_F(Endpoint, ParamsNestedDeeperThanAnyMessageAreAParseErrorBeforeAnythingRecurses) {
+  const std::string session = initialize();
+  const std::string deep = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":)" +
+                           std::string(160000, '[') + std::string(160000, ']') + "}}";
+  const auto r = endpoint_.handle(post(deep, session));
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], -32700);
+  EXPECT_NE(r.body.find("nested deeper"), std::string::npos) << r.body;
+}
+
+TEST_F(Endpoint, ToolsWhoseSchemasTakeNoArgumentsRefuseUnknownOnes) {
+  const std::string session = initialize();
+  for (const char* name : {"get_allowlist", "get_routes", "list_proposals", "get_proposal"}) {
+    const json r = tool(session, name, {{"verbose", true}});
+    EXPECT_TRUE(r.value("isError", false)) << name;
+    EXPECT_NE(text_of(r).find("unknown argument \"verbose\""), std::string::npos) << text_of(r);
+  }
+}
+
+TEST_F(Endpoint, ASessionHoldsAtMostTwoStreamsAndAllSessionsTheirShare) {
+  EndpointSettings settings;
+  settings.max_streams = 3;
+  McpEndpoint endpoint(settings, sessions_, dispatcher_);
+  const std::string a = initialize();
+  const std::string b = initialize();
+  auto get = [&](const std::string& session) {
+    auto r = post("", session);
+    r.method(http::verb::get);
+    r.set(http::field::accept, "text/event-stream");
+    return endpoint.handle(r);
+  };
+  EXPECT_EQ(get(a).kind, EndpointReply::Kind::kSseStream);
+  EXPECT_EQ(get(a).kind, EndpointReply::Kind::kSseStream);
+  EXPECT_EQ(get(a).status, 429u);
+  EXPECT_EQ(get(b).kind, EndpointReply::Kind::kSseStream);
+  EXPECT_EQ(get(b).status, 503u) << "three streams in all";
+  endpoint.stream_closed(a);
+  EXPECT_EQ(get(b).kind, EndpointReply::Kind::kSseStream);
+}
+
+TEST_F(Endpoint, AnIdleSessionExpiresWhenNextUsedAndOnTheSweep) {
+  const std::string a = initialize();
+  const std::string b = initialize();
+  now_ += std::chrono::minutes(61);
+  auto r = endpoint_.handle(post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", a));
+  EXPECT_EQ(r.status, 404u) << "expired on use";
+  EXPECT_EQ(sessions_.size(), 1u);
+  EXPECT_EQ(endpoint_.expire_sessions(), 1u) << "b expired on the sweep, never named";
+  EXPECT_EQ(sessions_.size(), 0u);
+  (void)b;
+}
+
+TEST_F(Endpoint, ProposalsPastTheRateWaitAMinuteAndPastTwentyPendingWaitForTheOperator) {
+  const std::string session = initialize();
+  auto propose = [&](int n) {
+    return tool(session, "propose_allowlist_change",
+                {{"add", {"h" + std::to_string(n) + ".example.org"}}, {"reason", "r"}});
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_FALSE(propose(i).value("isError", false)) << i;
+  now_ += std::chrono::seconds(15);
+  json r = propose(10);
+  EXPECT_NE(text_of(r).find("at most 10 proposals a minute; retry in 45 s"), std::string::npos)
+      << text_of(r);
+  now_ += std::chrono::seconds(45);
+  for (int i = 10; i < 20; ++i) ASSERT_FALSE(propose(i).value("isError", false)) << i;
+  now_ += std::chrono::minutes(1);
+  r = propose(20);
+  EXPECT_NE(text_of(r).find("20 proposals are pending (at most 20 at once)"), std::string::npos)
+      << text_of(r);
+}
+
+TEST(SessionLimits, ASessionWithAnOpenStreamDoesNotExpire) {
+  auto now = SessionRegistry::Clock::now();
+  SessionRegistry sessions(8, std::chrono::minutes(1), [&] { return now; });
+  Session& s = sessions.create("2025-06-18", "a");
+  const std::string id = s.id;
+  s.open_streams = 1;
+  now += std::chrono::hours(2);
+  EXPECT_EQ(sessions.expire_idle(), 0u);
+  EXPECT_TRUE(sessions.peek(id));
+  sessions.peek(id)->open_streams = 0;
+  EXPECT_EQ(sessions.expire_idle(), 1u);
 }

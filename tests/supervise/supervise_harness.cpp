@@ -27,7 +27,8 @@ BottleFiles scratch_bottle(const std::string& stem) {
   return f;
 }
 
-Supervise::Supervise(const BottleFiles& files, const std::vector<std::string>& extra_args) {
+Supervise::Supervise(const BottleFiles& files, const std::vector<std::string>& extra_args,
+                     const std::vector<std::string>& env) {
   std::vector<std::string> argv = {SUPERVISE_BIN,
                                    "--listen",
                                    "127.0.0.1:0",
@@ -38,7 +39,7 @@ Supervise::Supervise(const BottleFiles& files, const std::vector<std::string>& e
                                    "--routes",
                                    files.routes_config.string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<bottle_test::Process>(argv);
+  process_ = std::make_unique<bottle_test::Process>(argv, env);
   const auto line = process_->stderr_line_with("listening on 127.0.0.1:");
   if (!line) throw std::runtime_error("supervise did not start listening");
   const auto at = line->find("127.0.0.1:") + 10;

@@ -23,7 +23,9 @@ BottleFiles scratch_bottle(const std::string& stem);
 
 class Supervise {
  public:
-  explicit Supervise(const BottleFiles& files, const std::vector<std::string>& extra_args = {});
+  // `env` entries ("NAME=value") are added to the environment supervise inherits.
+  explicit Supervise(const BottleFiles& files, const std::vector<std::string>& extra_args = {},
+                     const std::vector<std::string>& env = {});
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/mcp"; }
   bottle_test::Process& process() { return *process_; }

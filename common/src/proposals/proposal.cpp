@@ -7,6 +7,9 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
+#include "bottle/proposals/upstream_rules.hpp"
+#include "bottle/text/terminal_escape.hpp"
+#include "bottle/text/utf8.hpp"
 
 namespace bottle::proposals {
 
@@ -23,7 +26,7 @@ void check_keys(const json& object, const std::string& what, const std::set<std:
     if (!known.count(key)) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      fail(what + ": unknown key '" + key + "' (known: " + list + ")");
+      fail(what + ": unknown key " + shown(key) + " (known: " + list + ")");
     }
   }
 }
@@ -40,19 +43,32 @@ const json& list_at(const json& object, const char* key, const std::string& what
   return list;
 }
 
-// A string an agent wrote, shown for errors with anything unprintable escaped.
-std::string shown(const json& value) {
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-  if (text.size() > 80) text = text.substr(0, 80) + "…";
-  return json(text).dump();
+bool visible_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// A value an agent wrote, quoted for an error: a string as shown() quotes it,
+// anything else by its type (its JSON text could be as large as the body).
+std::string shown_value(const json& value) {
+  return value.is_string() ? shown(value.get_ref<const std::string&>()) : value.type_name();
+}
+
+// Hosts being added must also name one public site; a host being removed
+// only has to be a host (whatever the operator allowed may be taken away).
+enum class Adding { kYes, kNo };
+
 std::string checked_host(const json& value, const std::string& what,
-                         bottle::config::Wildcards wildcards) {
-  if (!value.is_string()) fail(what + ": " + shown(value) + " is not a string");
-  const std::string host = value.get<std::string>();
+                         bottle::config::Wildcards wildcards, Adding adding) {
+  if (!value.is_string()) fail(what + ": a " + shown_value(value) + " is not a string");
+  const std::string& host = value.get_ref<const std::string&>();
   if (auto problem = bottle::config::hostname_problem(host, wildcards)) {
-    fail(what + ": host " + shown(value) + " " + *problem);
+    fail(what + ": host " + shown(host) + " " + *problem);
+  }
+  if (adding == Adding::kYes) {
+    if (auto problem = bottle::config::public_site_problem(host)) {
+      fail(what + ": host " + shown(host) + " " + *problem);
+    }
   }
   return bottle::config::normalize_hostname(host);
 }
@@ -60,8 +76,9 @@ std::string checked_host(const json& value, const std::string& what,
 std::vector<std::string> hosts_at(const json& args, const char* key) {
   std::vector<std::string> hosts;
   const std::string what = key;
+  const Adding adding = what == "add" ? Adding::kYes : Adding::kNo;
   for (const json& item : list_at(args, key, "allowlist change")) {
-    std::string host = checked_host(item, what, bottle::config::Wildcards::kAllowed);
+    std::string host = checked_host(item, what, bottle::config::Wildcards::kAllowed, adding);
     if (std::find(hosts.begin(), hosts.end(), host) != hosts.end()) {
       fail("allowlist change: '" + std::string(key) + "' names " + host + " twice");
     }
@@ -71,17 +88,50 @@ std::vector<std::string> hosts_at(const json& args, const char* key) {
 }
 
 // The route parser reads YAML; a route given as JSON is handed to it as the
-// equivalent mapping, so both spellings pass exactly the same checks.
+// equivalent mapping, so both spellings pass exactly the same checks. Then
+// the rules for what an agent may propose, which the operator's own routes
+// need not meet: the upstream in its one strict form, hosts that name one
+// public site, bounded and printable values.
 bottle::config::Route route_from_json(const json& value, std::size_t index) {
-  const std::string what = "route " + std::to_string(index + 1);
-  if (!value.is_object()) fail("routes change: " + what + " must be an object");
+  const std::string what = "routes change: route " + std::to_string(index + 1);
+  if (!value.is_object()) fail(what + " must be an object");
   YAML::Node node(YAML::NodeType::Map);
   for (const auto& [key, field] : value.items()) {
-    if (!field.is_string()) fail("routes change: " + what + ": '" + key + "' must be a string");
+    if (!field.is_string()) fail(what + ": " + shown(key) + " must be a string");
     node[key] = field.get<std::string>();
   }
-  return bottle::config::parse_route(bottle::config::YamlContext("routes change", what), node,
-                                     bottle::config::UnknownKeys::kRefuse);
+  // Checked first, so that its error is the strict one, whatever else is wrong.
+  if (value.contains("upstream")) {
+    const std::string& upstream = value.at("upstream").get_ref<const std::string&>();
+    if (auto problem = upstream_problem(upstream)) {
+      fail(what + ": upstream " + shown(upstream) + " " + *problem);
+    }
+  }
+  bottle::config::Route route;
+  try {
+    route = bottle::config::parse_route(
+        bottle::config::YamlContext("routes change", "route " + std::to_string(index + 1)), node,
+        bottle::config::UnknownKeys::kRefuse);
+  } catch (const ConfigError& e) {
+    // The route parser quotes values as they are; this text reaches a terminal.
+    fail(bottle::text::escape_for_terminal(bottle::text::truncate_utf8(e.what(), 600)));
+  }
+  if (auto problem = bottle::config::public_site_problem(route.host)) {
+    fail(what + ": host " + shown(route.host) + " " + *problem);
+  }
+  if (route.path_prefix.size() > kMaxPathPrefixBytes) {
+    fail(what + ": path_prefix is longer than " + std::to_string(kMaxPathPrefixBytes) + " bytes");
+  }
+  if (route.header.size() > kMaxHeaderNameBytes) {
+    fail(what + ": header is longer than " + std::to_string(kMaxHeaderNameBytes) + " bytes");
+  }
+  if (route.value.size() > kMaxHeaderValueBytes ||
+      !std::all_of(route.value.begin(), route.value.end(),
+                   [](unsigned char c) { return c >= 0x20 && c < 0x7f; })) {
+    fail(what + ": value " + shown(route.value) + " must be at most " +
+         std::to_string(kMaxHeaderValueBytes) + " bytes of printable ASCII");
+  }
+  return route;
 }
 
 RouteRemoval removal_from_json(const json& value, std::size_t index) {
@@ -89,13 +139,18 @@ RouteRemoval removal_from_json(const json& value, std::size_t index) {
   check_keys(value, what, {"host", "path_prefix"});
   if (!value.contains("host")) fail(what + ": 'host' is required");
   RouteRemoval removal;
-  removal.host = checked_host(value.at("host"), what, bottle::config::Wildcards::kRefused);
+  removal.host =
+      checked_host(value.at("host"), what, bottle::config::Wildcards::kRefused, Adding::kNo);
   if (value.contains("path_prefix")) {
     const json& prefix = value.at("path_prefix");
-    if (!prefix.is_string() || !prefix.get<std::string>().starts_with('/')) {
-      fail(what + ": path_prefix " + shown(prefix) + " must be a string starting with '/'");
+    const std::string* text = prefix.is_string() ? &prefix.get_ref<const std::string&>() : nullptr;
+    if (!text || !text->starts_with('/') || text->size() > kMaxPathPrefixBytes ||
+        !visible_ascii(*text)) {
+      fail(what + ": path_prefix " + shown_value(prefix) +
+           " must be a path starting with '/' (at most " + std::to_string(kMaxPathPrefixBytes) +
+           " bytes of visible ASCII)");
     }
-    removal.path_prefix = prefix.get<std::string>();
+    removal.path_prefix = *text;
   }
   return removal;
 }
@@ -110,6 +165,12 @@ std::string string_at(const json& doc, const char* key, const std::string& sourc
   }
   if (!doc.at(key).is_string()) fail(source + ": '" + key + "' must be a string");
   return doc.at(key).get<std::string>();
+}
+
+// An approver skimming "+ allow *.example.com" may read one host; say it is not.
+std::string wildcard_note(const std::string& host) {
+  if (!host.starts_with("*.")) return "";
+  return "   [WILDCARD: " + host.substr(2) + " and every name under it]";
 }
 
 }  // namespace
@@ -133,8 +194,8 @@ std::string Proposal::kind() const {
 std::vector<std::string> Proposal::summary() const {
   std::vector<std::string> lines;
   if (const auto* a = std::get_if<AllowlistChange>(&change)) {
-    for (const auto& h : a->add) lines.push_back("+ allow " + h);
-    for (const auto& h : a->remove) lines.push_back("- allow " + h);
+    for (const auto& h : a->add) lines.push_back("+ allow " + h + wildcard_note(h));
+    for (const auto& h : a->remove) lines.push_back("- allow " + h + wildcard_note(h));
   } else {
     const auto& r = std::get<RouteChange>(change);
     for (const auto& route : r.add) lines.push_back("+ route " + route.summary());
@@ -182,25 +243,6 @@ RouteChange route_change_from_json(const json& args) {
   return change;
 }
 
-std::string checked_reason(const json& value) {
-  if (!value.is_string()) fail("reason must be a string");
-  const std::string reason = value.get<std::string>();
-  if (reason.find_first_not_of(" \t\n") == std::string::npos) {
-    fail("reason is empty: say what the change is for");
-  }
-  if (reason.size() > kMaxReasonBytes) {
-    fail("reason is " + std::to_string(reason.size()) + " bytes (at most " +
-         std::to_string(kMaxReasonBytes) + ")");
-  }
-  for (unsigned char c : reason) {
-    // The operator reads this in a terminal: no escape sequences.
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-      fail("reason contains a control character");
-    }
-  }
-  return reason;
-}
-
 json to_json(const Proposal& p) {
   json doc = {{"id", p.id},
               {"created", p.created},
@@ -237,17 +279,18 @@ json to_json(const Proposal& p) {
 }
 
 Proposal proposal_from_json(const json& doc, const std::string& source) {
+  const std::string where = bottle::text::escape_for_terminal(source);
   try {
-    check_keys(doc, source,
+    check_keys(doc, where,
                {"id", "created", "kind", "reason", "state", "change", "decided_at", "decided_by",
                 "comment"});
     Proposal p;
-    p.id = string_at(doc, "id", source);
-    if (!valid_proposal_id(p.id)) fail(source + ": id " + shown(p.id) + " is not a proposal id");
-    p.created = string_at(doc, "created", source);
+    p.id = string_at(doc, "id", where);
+    if (!valid_proposal_id(p.id)) fail("id " + shown(p.id) + " is not a proposal id");
+    p.created = checked_timestamp(doc.contains("created") ? doc.at("created") : json(), "created");
     p.reason = checked_reason(doc.contains("reason") ? doc.at("reason") : json());
-    const std::string kind = string_at(doc, "kind", source);
-    if (!doc.contains("change")) fail(source + ": 'change' is missing");
+    const std::string kind = string_at(doc, "kind", where);
+    if (!doc.contains("change")) fail("'change' is missing");
     const json& change = doc.at("change");
     if (kind == "allowlist") {
       check_keys(change, "change", {"add", "remove"});
@@ -256,9 +299,9 @@ Proposal proposal_from_json(const json& doc, const std::string& source) {
       check_keys(change, "change", {"add", "remove"});
       p.change = route_change_from_json(change);
     } else {
-      fail(source + ": kind " + shown(kind) + " is neither allowlist nor routes");
+      fail("kind " + shown(kind) + " is neither allowlist nor routes");
     }
-    const std::string state = string_at(doc, "state", source);
+    const std::string state = string_at(doc, "state", where);
     if (state == "pending") {
       p.state = State::kPending;
     } else if (state == "approved") {
@@ -266,16 +309,31 @@ Proposal proposal_from_json(const json& doc, const std::string& source) {
     } else if (state == "rejected") {
       p.state = State::kRejected;
     } else {
-      fail(source + ": state " + shown(state) + " is not pending, approved or rejected");
+      fail("state " + shown(state) + " is not pending, approved or rejected");
     }
-    p.decided_at = string_at(doc, "decided_at", source, false);
-    p.decided_by = string_at(doc, "decided_by", source, false);
-    p.comment = string_at(doc, "comment", source, false);
+    // A decision has a time and an operator; a pending proposal has neither.
+    const bool decided = p.state != State::kPending;
+    for (const char* key : {"decided_at", "decided_by", "comment"}) {
+      if (doc.contains(key) != decided) {
+        fail(std::string("'") + key +
+             (decided ? "' is missing from a decided proposal" : "' is set on a pending proposal"));
+      }
+    }
+    if (decided) {
+      p.decided_at = checked_timestamp(doc.at("decided_at"), "decided_at");
+      p.decided_by = checked_operator(doc.at("decided_by"));
+      p.comment = checked_comment(doc.at("comment"));
+    }
     return p;
   } catch (const ConfigError& e) {
     const std::string what = e.what();
-    if (what.starts_with(source)) throw;
-    throw ConfigError(source + ": " + what);
+    if (what.starts_with(where)) throw;
+    throw ConfigError(where + ": " + what);
+  } catch (const std::exception& e) {
+    // Whatever the checks above missed still names the file, and stops at it.
+    throw ConfigError(
+        where + ": not a proposal: " +
+        bottle::text::escape_for_terminal(bottle::text::truncate_utf8(e.what(), 200)));
   }
 }
 

@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "bottle/config/route.hpp"
+#include "bottle/proposals/field_rules.hpp"
 
 // A change the agent asks for through supervise and the operator decides on
 // the host. The agent writes every byte of it, so both sides read it with the
-// same strict rules: the hostname and route rules of the host tool, no
-// unknown keys, bounded sizes, no control characters.
+// same strict rules: the hostname and route rules of the host tool, and on top
+// of them the rules for what an agent may propose (public_site_problem for
+// every host added, upstream_problem for every upstream), no unknown keys,
+// bounded sizes, nothing a terminal obeys in any field.
 namespace bottle::proposals {
 
 struct AllowlistChange {
@@ -45,13 +48,16 @@ struct Proposal {
 
   // "allowlist" or "routes".
   std::string kind() const;
-  // One line per item: "+ host", "- host", "+ route …".
+  // One line per item: "+ allow host", "- allow host", "+ route ...", a
+  // wildcard marked as one in plain words.
   std::vector<std::string> summary() const;
 };
 
-// Bounds on what an agent may write.
-constexpr std::size_t kMaxReasonBytes = 2000;
+// Bounds on what an agent may write (the reason's is in field_rules.hpp).
 constexpr std::size_t kMaxItems = 50;
+constexpr std::size_t kMaxPathPrefixBytes = 256;
+constexpr std::size_t kMaxHeaderNameBytes = 64;
+constexpr std::size_t kMaxHeaderValueBytes = 256;
 
 // Checks and normalises an allowlist change given as {"add": [...], "remove": [...]}
 // (either may be missing, not both empty). Throws ConfigError naming the value.
@@ -59,12 +65,10 @@ AllowlistChange allowlist_change_from_json(const nlohmann::json& args);
 // {"add": [route...], "remove": [{"host", "path_prefix"?}...]}; routes checked
 // by the same parser as routes.yaml.
 RouteChange route_change_from_json(const nlohmann::json& args);
-// A reason: a non-empty string, at most kMaxReasonBytes, no control characters
-// but newline and tab.
-std::string checked_reason(const nlohmann::json& value);
-
 nlohmann::json to_json(const Proposal& proposal);
-// Throws ConfigError naming `source` and what is wrong.
+// Checks every field, as the agent's proposal was checked and as the host
+// tool writes a decision. Throws ConfigError naming `source` and what is
+// wrong, with any text it quotes escaped for a terminal; never anything else.
 Proposal proposal_from_json(const nlohmann::json& doc, const std::string& source);
 
 // Whether `id` has the form proposals are given ("p-20261122-103000-1a2b3c"),

@@ -54,6 +54,12 @@ class ConnectionSet {
     }
   }
 
+  // Calls `fn` with each open connection (which must not end one meanwhile).
+  template <class Fn>
+  void for_each(Fn fn) const {
+    for (const auto& [id, c] : open_) fn(id, static_cast<const Connection&>(*c));
+  }
+
   // Aborts every connection for which `pred` holds.
   template <class Pred>
   void abort_if(Pred pred, const std::string& why) {
