@@ -76,6 +76,7 @@ void only_arguments(const json& args, const std::string& tool,
 
 constexpr std::size_t kDefaultPage = 20;
 constexpr std::size_t kMaxPage = 50;
+constexpr std::size_t kPageBytes = 128 * 1024;
 
 json proposal_state(const Proposal& p) {
   json out = {{"id", p.id},
@@ -296,6 +297,9 @@ json SuperviseTools::list_proposals(const json& args) const {
   only_arguments(args, "list_proposals", {"cursor", "state", "limit"});
   bottle::proposals::PageRequest request;
   request.limit = kDefaultPage;
+  // A reply holds each proposal twice (text and structured): this keeps it
+  // well under the connection's 1 MiB write queue whatever the files hold.
+  request.max_bytes = kPageBytes;
   if (args.contains("cursor")) {
     const json& cursor = args.at("cursor");
     if (!cursor.is_string() || !bottle::proposals::valid_proposal_id(cursor.get<std::string>())) {

@@ -132,7 +132,7 @@ TEST(ProposalPaging, ListProposalsGivesPagesWithACursorAndAStateFilter) {
 
 TEST(ProposalPaging, SupervisesMemoryStaysFlatWhateverIsOnDisk) {
   const auto files = scratch_bottle("supervise-flat-memory");
-  // 3,000 large proposals (40 MB): hand-written, as no agent can now make them.
+  // 3,000 large proposals (about 50 MB): hand-written, as no agent can now make them.
   bottle::proposals::Proposal big;
   big.reason = std::string(1900, 'r');
   bottle::proposals::AllowlistChange hosts;
