@@ -11,10 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
 #include "bottle/config/config_error.hpp"
+#include "bottle/socket_activation.hpp"
+#include "bottle/uv/callback_guard.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/signal.hpp"
+#include "bottle/uv/timer.hpp"
 #include "decision_log.hpp"
 #include "pipelock_config.hpp"
 #include "proxy_server.hpp"
@@ -45,17 +49,32 @@ int main(int argc, char** argv) {
   // A client that vanishes mid-write must not kill the proxy.
   std::signal(SIGPIPE, SIG_IGN);
 
+  bottle::uv::set_callback_error_reporter([log](const std::string& where, const std::string& what) {
+    log->error("uncaught exception in {} (carrying on): {}", where, what);
+  });
   try {
+    // Under the supervisor the socket is its own, held across restarts, so a
+    // restart refuses no connection (README, "pipelock").
+    const std::optional<int> inherited = bottle::take_listen_fd();
     bottle::uv::Loop loop;
     {
       pipelock::DecisionLog decisions(loop, cfg.logging.output == "stderr" ? 2 : 1,
                                       cfg.logging.format == "json", cfg.logging.include_allowed,
                                       cfg.logging.include_blocked);
-      pipelock::ProxyServer server(loop, cfg, decisions);
-      log->info("listening on {}:{} ({} mode, {} allowlist entries, forward proxy {})",
-                cfg.listen_host, server.port(), cfg.mode, cfg.api_allowlist.size(),
-                cfg.forward_enabled ? "on" : "off");
+      pipelock::ProxyServer server(loop, cfg, decisions, inherited);
+      if (inherited) {
+        log->info("listening on {} (the supervisor's socket; fetch_proxy.listen {}:{} unused) ({} "
+                  "mode, {} allowlist entries, forward proxy {})",
+                  server.address(), cfg.listen_host, cfg.listen_port, cfg.mode,
+                  cfg.api_allowlist.size(), cfg.forward_enabled ? "on" : "off");
+      } else {
+        log->info("listening on {}:{} ({} mode, {} allowlist entries, forward proxy {})",
+                  cfg.listen_host, server.port(), cfg.mode, cfg.api_allowlist.size(),
+                  cfg.forward_enabled ? "on" : "off");
+      }
+      bottle::notify_ready();
       bool draining = false;
+      bottle::uv::Timer drain_deadline(loop);
       auto stop = [&](const char* why) {
         if (draining) {
           log->info("{}: closing the tunnels still draining", why);
@@ -71,15 +90,27 @@ int main(int argc, char** argv) {
           return;
         }
         // The supervisor restarts pipelock on SIGUSR1 by stopping it; open
-        // tunnels (a long download through egress) must survive that, and the
-        // successor must not wait for them. So the listener is closed (the
-        // port is free at once) and a child keeps the open tunnels until they
-        // end, while this process exits and the successor starts.
+        // tunnels (a long download through egress) and requests already
+        // accepted must survive that, and the successor must not wait for
+        // them. So the listener is closed (the port is free at once, or stays
+        // with the supervisor) and a child, the tunnel carrier, keeps the open
+        // connections until they end, while this process exits and the
+        // successor starts.
+        //
+        // The carrier leaves pipelock's process group, which the supervisor
+        // stops as a whole at a restart; it is bounded by the tunnel lifetime
+        // instead, and the supervisor ends it with every other descendant at
+        // shutdown. Both sides call setpgid, so the parent's exit is never
+        // seen before the child has left the group.
         const pid_t child = ::fork();
         if (child > 0) {
-          log->info("{}: listener closed; pid {} drains {} open tunnels", why, child, open);
+          if (::setpgid(child, child) != 0 && errno != EACCES && errno != ESRCH) {
+            log->warn("{}: setpgid for the tunnel carrier: {}", why, std::strerror(errno));
+          }
+          log->info("{}: listener closed; pid {} carries {} open connections", why, child, open);
           std::_Exit(0);
         }
+        if (child == 0) ::setpgid(0, 0);
         if (child < 0) {
           log->warn("{}: cannot fork a drainer ({}); closing {} tunnels", why, std::strerror(errno),
                     open);
@@ -89,6 +120,16 @@ int main(int argc, char** argv) {
         }
         uv_loop_fork(loop.get());
         draining = true;
+        // Every connection has its own limits; this is the carrier's own, so
+        // nothing can keep it alive past them.
+        const auto bound_ms = (static_cast<std::uint64_t>(cfg.max_tunnel_seconds) +
+                               static_cast<std::uint64_t>(cfg.header_timeout_seconds) + 15) *
+                              1000;
+        drain_deadline.start(bound_ms, [&] {
+          log->warn("tunnel carrier: lifetime bound reached; closing what is left");
+          server.stop();
+          loop.stop();
+        });
         server.when_idle([&] {
           server.stop();
           loop.stop();

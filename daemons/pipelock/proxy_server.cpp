@@ -4,15 +4,26 @@
 
 namespace pipelock {
 
-ProxyServer::ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log)
+namespace {
+constexpr int kBacklog = 1024;
+}
+
+ProxyServer::ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log,
+                         std::optional<int> inherited_listen_fd)
     : loop_(loop),
       cfg_(cfg),
       policy_(cfg),
       log_(log),
       connections_(loop),
-      listener_(
-          loop, cfg.listen_host, cfg.listen_port, 1024,
-          [this](std::unique_ptr<bottle::uv::TcpStream> client) { accept(std::move(client)); }) {}
+      listener_(inherited_listen_fd
+                    ? bottle::uv::TcpListener(loop, *inherited_listen_fd, kBacklog,
+                                              [this](std::unique_ptr<bottle::uv::TcpStream> c) {
+                                                accept(std::move(c));
+                                              })
+                    : bottle::uv::TcpListener(loop, cfg.listen_host, cfg.listen_port, kBacklog,
+                                              [this](std::unique_ptr<bottle::uv::TcpStream> c) {
+                                                accept(std::move(c));
+                                              })) {}
 
 ProxyServer::~ProxyServer() { stop(); }
 
@@ -33,8 +44,6 @@ void ProxyServer::release(std::uint64_t id) { connections_.release(id); }
 
 std::size_t ProxyServer::stop_accepting() {
   listener_.close();
-  connections_.abort_if([](const ProxyConnection& c) { return !c.relaying(); },
-                        "pipelock restarting before the connection was set up");
   return connections_.size();
 }
 

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
@@ -19,16 +21,21 @@ class ProxyConnection;
 // the connection cap.
 class ProxyServer {
  public:
-  ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log);
+  // inherited_listen_fd: the socket the supervisor holds for pipelock (socket
+  // activation); without one, pipelock binds fetch_proxy.listen itself.
+  ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log,
+              std::optional<int> inherited_listen_fd = std::nullopt);
   ~ProxyServer();
   ProxyServer(const ProxyServer&) = delete;
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   int port() const { return listener_.port(); }
+  std::string address() const { return listener_.address(); }
   // Closes the listener (freeing the port for the successor) and every connection.
   void stop();
-  // For a restart: closes the listener and every connection that is not yet
-  // relaying. Returns how many relaying connections are left.
+  // For a restart: closes the listener (our copy of it, when the supervisor
+  // holds the socket) and keeps every open connection, so that no request
+  // that reached this process is dropped. Returns how many are open.
   std::size_t stop_accepting();
   // Calls `fn` once no connection is left.
   void when_idle(std::function<void()> fn);
