@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <set>
 
 #include "bottle/config/config_error.hpp"
@@ -39,7 +40,7 @@ GateConfig GateConfig::parse(const std::string& text, const std::string& source)
   const YamlContext ctx(source);
   const YAML::Node root = bottle::config::load_yaml(text, source);
   if (!root.IsMap()) ctx.fail(root, "", "git-gate.yaml must be a mapping");
-  ctx.check_keys(root, {"listen", "repositories_dir", "rules", "upstreams"});
+  ctx.check_keys(root, {"listen", "repositories_dir", "rules", "accepted_findings", "upstreams"});
   GateConfig cfg;
   if (const auto l = root["listen"]) {
     const std::string listen = scalar(ctx, l, "listen");
@@ -60,7 +61,20 @@ GateConfig GateConfig::parse(const std::string& text, const std::string& source)
       ctx.fail(d, "repositories_dir", "must be an absolute path");
     }
   }
-  if (const auto r = root["rules"]) cfg.rules = scalar(ctx, r, "rules");
+  // Relative paths are read beside git-gate.yaml, as the bundle mounts them together.
+  const auto beside = [&](const std::string& path) {
+    const std::filesystem::path p(path);
+    return p.is_relative() ? (std::filesystem::path(source).parent_path() / p).string() : path;
+  };
+  if (const auto r = root["rules"]) {
+    cfg.rules = beside(scalar(ctx, r, "rules"));
+    if (!cfg.rules.ends_with(".toml")) {
+      ctx.fail(r, "rules", "'" + cfg.rules + "' must be a gitleaks configuration (.toml)");
+    }
+  }
+  if (const auto a = root["accepted_findings"]) {
+    cfg.accepted_findings = beside(scalar(ctx, a, "accepted_findings"));
+  }
   const YAML::Node ups = root["upstreams"];
   if (!ups) ctx.fail(root, "upstreams", "is missing");
   if (!ups.IsSequence()) ctx.fail(ups, "upstreams", "must be a list");

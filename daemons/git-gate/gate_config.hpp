@@ -20,7 +20,12 @@ struct GateConfig {
   std::string listen_host = "0.0.0.0";
   int listen_port = 9418;
   std::string repositories_dir = "/var/lib/bottle/git-gate";
-  std::string rules;  // the secret rules file; "" = the one shipped with git-gate
+  // A gitleaks configuration (TOML) to scan with instead of the shipped
+  // rules; with `[extend] useDefault = true` it adds to them. "" = shipped.
+  std::string rules;
+  // Findings the operator accepted: one fingerprint per line, as gitleaks'
+  // .gitleaksignore holds them. "" = none.
+  std::string accepted_findings;
   std::vector<GateUpstream> upstreams;
 
   // Throws bottle::config::ConfigError naming the file, line and key.

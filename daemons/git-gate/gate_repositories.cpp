@@ -1,14 +1,11 @@
 #include "gate_repositories.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-
 #include <filesystem>
 #include <stdexcept>
 
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/subprocess.hpp"
-#include "bottle/unique_fd.hpp"
+#include "repository_lock.hpp"
 
 namespace fs = std::filesystem;
 
@@ -46,8 +43,8 @@ void prepare_repositories(const GateConfig& cfg, const std::string& self) {
 
 std::string fetch_from_upstream(const GateConfig& cfg, const GateUpstream& u) {
   const std::string repo = cfg.repository(u);
-  bottle::UniqueFd lock(::open((repo + "/gate.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (lock.valid()) ::flock(lock.get(), LOCK_EX);
+  // One writer of the gate's refs at a time: this fetch waits for a push in flight.
+  const RepositoryLock lock(repo);
   const auto r = bottle::run_captured(
       {"git", "-C", repo, "fetch", "--quiet", "--prune", "--no-write-fetch-head", u.url,
        "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"},

@@ -6,40 +6,34 @@
 #include <vector>
 
 #include "gate_config.hpp"
-#include "secret_rules.hpp"
-#include "secret_scanner.hpp"
+#include "gate_rules.hpp"
+#include "push_scan.hpp"
+#include "ref_update.hpp"
 
 namespace git_gate {
 
-struct RefUpdate {
-  std::string old_id;
-  std::string new_id;
-  std::string ref;
-  bool deletes() const { return new_id.find_first_not_of('0') == std::string::npos; }
-};
+// Why a push is refused before anything is scanned ("" when it is not): a
+// ref under refs/replace/ would make clones show other history than the one
+// the gate scanned.
+std::string refused_ref(const std::vector<RefUpdate>& updates);
 
-// The "<old> <new> <ref>" lines git gives a pre-receive hook.
-std::vector<RefUpdate> parse_ref_updates(std::istream& in);
+// Scans everything the push brings that the gate (so the upstream) does not
+// have: every new object, reachable from a pushed value and from no ref of
+// the gate, and the pushed ref names. `updates` gain their redacted names.
+ObjectScan scan_push(const GateRules& rules, const std::string& repo,
+                     std::vector<RefUpdate>& updates);
 
-// Feeds `git log -p` over `revisions` (what git log takes) in `repo` to
-// `scanner`, each commit's added lines against its first parent. Throws when
-// git fails.
-void scan_revisions(PatchScanner& scanner, const std::string& repo,
-                    const std::vector<std::string>& revisions);
+// What the agent reads when its push is refused: each finding's rule, where
+// it was (file and line and the commit adding it; a commit's message; a tag;
+// a ref or file name), a redacted excerpt, and what to do about it.
+std::string rejection_message(const std::vector<bottle::secrets::Finding>& findings);
 
-// Scans exactly the commits the push brings: reachable from a new ref value
-// and from no ref the repository has now (so not what upstream already has),
-// each commit's added lines against its first parent.
-std::vector<Finding> scan_push(const SecretRules& rules, const std::string& repo,
-                               const std::vector<RefUpdate>& updates);
-
-// What the agent reads when its push is refused: each finding's rule, file,
-// line, commit and a redacted excerpt, and what to do about it.
-std::string rejection_message(const std::vector<Finding>& findings);
-
-// The whole hook: scan, then forward a clean push to the upstream. The gate's
-// refs move only if this returns 0, that is, only if the upstream took it.
-int run_pre_receive(const GateConfig& cfg, const SecretRules& rules, const std::string& repo,
+// The whole hook: refuse, scan, then forward a clean push to the upstream
+// (a forced update forced, leased on what the agent saw) while holding the
+// repository's lock until receive-pack has moved the gate's refs. The
+// gate's refs move only if this returns 0, that is, only if the upstream
+// took the push. Writes one decision line.
+int run_pre_receive(const GateConfig& cfg, const GateRules& rules, const std::string& repo,
                     std::istream& in, std::ostream& out);
 
 }  // namespace git_gate

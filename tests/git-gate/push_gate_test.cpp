@@ -37,7 +37,8 @@ TEST(PushGate, ASecretInTheSecondCommitRejectsTheWholePush) {
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("push rejected: 1 secret found"), std::string::npos) << out;
   EXPECT_NE(out.find("aws-access-key-id (AWS access key ID)"), std::string::npos) << out;
-  EXPECT_NE(out.find("file config/app.env, line 3, commit " + bad.substr(0, 12)), std::string::npos)
+  EXPECT_NE(out.find("file config/app.env of commit " + bad.substr(0, 12) + ", line 3"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("excerpt: AWS_KEY=AKIA…"), std::string::npos) << out;
   EXPECT_EQ(out.find(kFakeAwsKey), std::string::npos) << out;  // redacted, even to the agent
@@ -50,11 +51,14 @@ TEST(PushGate, ASecretAddedThenRemovedIsStillRejected) {
   Gate g;
   const std::string before = g.rev(g.upstream(), "main");
   const std::string work = g.clone("work");
-  g.commit_file(work, "deploy.sh", "export AWS_ACCESS_KEY_ID=" + kFakeAwsKey + "\n", "deploy");
+  const std::string added =
+      g.commit_file(work, "deploy.sh", "export AWS_ACCESS_KEY_ID=" + kFakeAwsKey + "\n", "deploy");
   g.commit_file(work, "deploy.sh", "export AWS_ACCESS_KEY_ID=$FROM_VAULT\n", "oops, use the vault");
   auto [code, out] = g.git(work, {"push", "origin", "main"});
   EXPECT_NE(code, 0);
-  EXPECT_NE(out.find("file deploy.sh, line 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("file deploy.sh of commit " + added.substr(0, 12) + ", line 1"),
+            std::string::npos)
+      << out;
   EXPECT_EQ(g.rev(g.upstream(), "main"), before);
 }
 
@@ -102,8 +106,8 @@ TEST(ScanCommand, ExitsOneWithFindingsAndTwoWhenGitFails) {
   bottle_test::must({"git", "init", "-q", "-b", "main", repo});
   std::ofstream(dir / "repo" / "app.env") << "AWS_KEY=" << kFakeAwsKey << "\n";
   bottle_test::must({"git", "-C", repo, "add", "app.env"});
-  bottle_test::must({"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit",
-                     "-qm", "key"});
+  bottle_test::must(
+      {"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "key"});
   auto [found, out] =
       bottle_test::run({GIT_GATE_BIN, "--rules", SHIPPED_RULES, "scan", "--repo", repo, "main"});
   EXPECT_EQ(found, 1);

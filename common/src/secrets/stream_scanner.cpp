@@ -10,8 +10,14 @@ StreamScanner::StreamScanner(const Scanner& scanner, Source where)
 }
 
 void StreamScanner::feed(std::string_view bytes) {
-  decoder_.feed(bytes, text_);
-  scan_windows(false);
+  // In pieces, so that what is held stays about a window whatever a caller hands over.
+  constexpr std::size_t kPiece = 64 << 10;
+  while (!bytes.empty()) {
+    const std::size_t n = std::min(bytes.size(), kPiece);
+    decoder_.feed(bytes.substr(0, n), text_);
+    bytes.remove_prefix(n);
+    scan_windows(false);
+  }
 }
 
 void StreamScanner::finish() {

@@ -21,9 +21,15 @@ class KeywordIndex {
   std::size_t size() const { return keyword_count_; }
 
  private:
+  void mark(std::uint32_t row, std::vector<bool>& found) const;
+
+  static constexpr std::uint32_t kHasOutput = 1u << 31;
+
   std::size_t keyword_count_ = 0;
+  std::size_t longest_ = 1;
   std::uint8_t byte_class_[256] = {};
   std::size_t class_count_ = 1;
+  unsigned row_shift_ = 0;
   std::vector<std::uint32_t> next_;          // state * class_count_ + class
   std::vector<std::uint32_t> output_begin_;  // per state, into outputs_
   std::vector<std::uint32_t> outputs_;       // keyword ids, grouped by state
