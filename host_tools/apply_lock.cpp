@@ -9,7 +9,8 @@
 
 namespace host_tools {
 
-ApplyLock::ApplyLock(const std::filesystem::path& lock_file, std::ostream& notices)
+ApplyLock::ApplyLock(const std::filesystem::path& lock_file, std::ostream& notices,
+                     const char* waiting)
     : fd_(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
   if (!fd_.valid()) {
     throw std::system_error(errno, std::generic_category(), "cannot open " + lock_file.string());
@@ -18,7 +19,7 @@ ApplyLock::ApplyLock(const std::filesystem::path& lock_file, std::ostream& notic
   if (errno != EWOULDBLOCK) {
     throw std::system_error(errno, std::generic_category(), "cannot lock " + lock_file.string());
   }
-  notices << "bottle: waiting for another change to this bottle to finish\n";
+  notices << waiting;
   while (::flock(fd_.get(), LOCK_EX) != 0) {
     if (errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "cannot lock " + lock_file.string());

@@ -13,8 +13,9 @@ namespace host_tools {
 // An flock dies with its holder, so a crashed apply never leaves it taken.
 class ApplyLock {
  public:
-  // Blocks until the lock is ours; says so on `notices` when it has to wait.
-  ApplyLock(const std::filesystem::path& lock_file, std::ostream& notices);
+  // Blocks until the lock is ours; says so on `notices` (with `waiting`) when it has to wait.
+  ApplyLock(const std::filesystem::path& lock_file, std::ostream& notices,
+            const char* waiting = "bottle: waiting for another change to this bottle to finish\n");
 
  private:
   bottle::UniqueFd fd_;

@@ -11,6 +11,7 @@
 #include "bottle/config/config_error.hpp"
 #include "bottle/utc_time.hpp"
 #include "bottle_metadata.hpp"
+#include "bottle_networks.hpp"
 #include "bottle_paths.hpp"
 #include "bottle_teardown.hpp"
 #include "ca_minter.hpp"
@@ -109,9 +110,11 @@ void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& d
   }
 }
 
-void render_state(const BottleSpec& b, const BottlePaths& paths, const std::string& subnet) {
+void render_state(const BottleSpec& b, const BottlePaths& paths,
+                  const std::string& sidecars_address) {
   using bottle::config::write_file_atomically;
-  write_file_atomically(paths.pipelock_config(), render_pipelock_config(b.allowlist, subnet), 0644);
+  write_file_atomically(paths.pipelock_config(),
+                        render_pipelock_config(b.allowlist, sidecars_address), 0644);
   write_file_atomically(paths.routes_config(), render_routes_config(b.routes), 0644);
   write_file_atomically(paths.git_gate_dir() / "git-gate.yaml", render_git_gate_config(b), 0644);
   write_file_atomically(paths.supervise_dir() / "supervise.yaml", render_supervise_config(b), 0644);
@@ -138,7 +141,8 @@ void render_state(const BottleSpec& b, const BottlePaths& paths, const std::stri
     write_file_atomically(dir / "ssh_key", bottle::config::read_file(g.ssh_key), 0644);
     write_file_atomically(dir / "known_hosts", bottle::config::read_file(g.known_hosts), 0644);
   }
-  write_file_atomically(paths.compose_file(), render_compose_file(b, paths), 0600);
+  write_file_atomically(paths.compose_file(), render_compose_file(b, paths, sidecars_address),
+                        0600);
 }
 
 }  // namespace
@@ -159,7 +163,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
     // What a crashed or killed earlier run left behind goes first.
     save_logs_and_take_down(paths, *previous, err);
   }
-  remove_networks(paths, docker);
+  remove_networks(paths, docker, err);
 
   BottleMetadata meta;
   meta.bottle = b.name;
@@ -181,12 +185,13 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   build_images(b, o, docker, out);
   check_interrupt(o);
 
-  // 2. Networks: the agent's internal one, with no way out, and the sidecars' way out.
-  const std::string label = "claude-bottle=" + b.name;
-  undo.push("create networks", [&] { remove_networks(paths, docker); });
-  docker.create_network(paths.internal_network(), true, label);
-  docker.create_network(paths.egress_network(), false, label, b.egress_subnet);
-  meta.internal_subnet = docker.network_subnet(paths.internal_network());
+  // 2. Networks: the agent's internal one, with no way out and no address of
+  // the host, and the sidecars' way out, on subnets from the pool.
+  undo.push("create networks", [&] { remove_networks(paths, docker, err); });
+  const BottleNetworks networks = create_bottle_networks(b, paths, docker, err);
+  meta.internal_subnet = networks.internal_subnet;
+  meta.egress_subnet = networks.egress_subnet;
+  meta.sidecars_address = networks.sidecars_address;
   check_interrupt(o);
 
   // 3. The state folder (only the operator may enter) and the per-bottle CAs.
@@ -205,7 +210,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   mint_ca(paths.egress_dir(), "claude-bottle " + b.name + " egress CA");
 
   // 4 and 5. Configs, the compose file, the metadata.
-  render_state(b, paths, meta.internal_subnet);
+  render_state(b, paths, meta.sidecars_address);
   write_metadata(paths.metadata_file(), meta);
   undo.push("record the bottle", [&] { mark_state(paths, "stopped"); });
   check_interrupt(o);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bottle/subprocess.hpp"
+#include "bottle_networks.hpp"
 
 namespace host_tools {
 
@@ -36,9 +37,8 @@ void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& met
   }
 }
 
-void remove_networks(const BottlePaths& paths, const DockerCli& docker) {
-  docker.remove_network(paths.internal_network());
-  docker.remove_network(paths.egress_network());
+void remove_networks(const BottlePaths& paths, const DockerCli& docker, std::ostream& notices) {
+  remove_bottle_networks(paths, docker, notices);
 }
 
 void remove_private_keys(const BottlePaths& paths) {
@@ -62,7 +62,7 @@ bool stop_bottle(const BottlePaths& paths, const DockerCli& docker, std::ostream
     out << "bottle " << paths.slug() << ": already stopped\n";
   }
   save_logs_and_take_down(paths, *meta, out);
-  remove_networks(paths, docker);
+  remove_networks(paths, docker, out);
   remove_private_keys(paths);
   mark_state(paths, "stopped");
   out << "bottle " << paths.slug() << ": stopped\n";

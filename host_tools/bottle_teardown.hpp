@@ -14,7 +14,8 @@ namespace host_tools {
 // `compose logs` into compose.log, then `compose down`.
 void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& meta,
                              std::ostream& out);
-void remove_networks(const BottlePaths& paths, const DockerCli& docker);
+// The bottle's networks and their subnets in the pool (bottle_networks.hpp).
+void remove_networks(const BottlePaths& paths, const DockerCli& docker, std::ostream& notices);
 // The CA keys are worthless once the bottle is gone, and safest deleted; so
 // are the bundle's copies of the git upstreams' ssh keys.
 void remove_private_keys(const BottlePaths& paths);

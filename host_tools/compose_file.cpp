@@ -30,7 +30,8 @@ void harden(YAML::Node service) {
   service["cap_drop"].push_back("ALL");
 }
 
-YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths) {
+YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths,
+                            const std::string& sidecars_address) {
   YAML::Node s;
   s["image"] = kSidecarsImage;
   s["container_name"] = paths.sidecars_container();
@@ -56,6 +57,8 @@ YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths) 
   for (const char* alias : {"pipelock", "egress", "git-gate", "supervise"}) {
     internal["aliases"].push_back(alias);
   }
+  // Pinned: pipelock's SSRF exemption names this one address.
+  internal["ipv4_address"] = sidecars_address;
   s["networks"][paths.internal_network()] = internal;
   s["networks"][paths.egress_network()] = YAML::Node(YAML::NodeType::Map);
   s["healthcheck"]["test"].push_back("CMD");
@@ -107,6 +110,18 @@ YAML::Node agent_service(const BottleSpec& bottle, const BottlePaths& paths) {
                          literal(bottle.agent.mount_at));
   a["volumes"].push_back(literal(paths.agent_dir().string()) + ":" + in_bundle::kAgentDir + ":ro");
   a["networks"].push_back(paths.internal_network());
+  // No IPv6 at all in the agent: its network carries no IPv6 route, and with
+  // IPv6 up the agent would hold a link-local address from which the host's
+  // bridge (fe80::) is one hop away. Said explicitly, not left to Docker's
+  // default, so that no change of that default can open it.
+  a["sysctls"]["net.ipv6.conf.all.disable_ipv6"] = 1;
+  a["sysctls"]["net.ipv6.conf.default.disable_ipv6"] = 1;
+  // A fork bomb or a runaway build stops at the bottle's walls.
+  const AgentLimits& limits = bottle.agent.limits;
+  a["pids_limit"] = limits.pids;
+  a["mem_limit"] = limits.memory;
+  a["memswap_limit"] = limits.memory;  // no swap beyond the memory limit
+  a["cpus"] = limits.cpus;
   a["depends_on"]["sidecars"]["condition"] = "service_healthy";
   harden(a);
   return a;
@@ -121,9 +136,10 @@ std::vector<std::string> daemons_for(const BottleSpec& bottle) {
   return out;
 }
 
-std::string render_compose_file(const BottleSpec& bottle, const BottlePaths& paths) {
+std::string render_compose_file(const BottleSpec& bottle, const BottlePaths& paths,
+                                const std::string& sidecars_address) {
   YAML::Node root;
-  root["services"]["sidecars"] = sidecars_service(bottle, paths);
+  root["services"]["sidecars"] = sidecars_service(bottle, paths, sidecars_address);
   root["services"]["agent"] = agent_service(bottle, paths);
   root["networks"][paths.internal_network()]["external"] = true;
   root["networks"][paths.egress_network()]["external"] = true;

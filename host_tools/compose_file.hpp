@@ -18,6 +18,8 @@ std::vector<std::string> daemons_for(const BottleSpec& bottle);
 // environment and no value is ever written to disk. The file format is 2.4,
 // which both docker-compose v1 and compose v2 read, and the one in which
 // `depends_on` takes `condition: service_healthy`.
-std::string render_compose_file(const BottleSpec& bottle, const BottlePaths& paths);
+// sidecars_address pins the sidecars container on the internal network.
+std::string render_compose_file(const BottleSpec& bottle, const BottlePaths& paths,
+                                const std::string& sidecars_address);
 
 }  // namespace host_tools

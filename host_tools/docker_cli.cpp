@@ -64,13 +64,34 @@ std::string DockerCli::network_subnet(const std::string& name) const {
   throw std::runtime_error("network " + name + " has no IPv4 subnet (docker said '" + all + "')");
 }
 
-void DockerCli::create_network(const std::string& name, bool internal, const std::string& label,
-                               const std::optional<std::string>& subnet) const {
-  std::vector<std::string> args = {"network", "create", "--label", label};
-  if (internal) args.push_back("--internal");
-  if (subnet) args.insert(args.end(), {"--subnet", *subnet});
+void DockerCli::create_network(const std::string& name, const NetworkOptions& o) const {
+  std::vector<std::string> args = {"network", "create", "--label", o.label};
+  if (o.internal) args.push_back("--internal");
+  if (o.no_host_address) args.insert(args.end(), {"--opt", "com.docker.network.bridge.inhibit_ipv4=true"});
+  if (o.subnet) args.insert(args.end(), {"--subnet", *o.subnet});
+  if (o.gateway) args.insert(args.end(), {"--gateway", *o.gateway});
   args.push_back(name);
-  require(args, "create network " + name);
+  bottle::CommandResult r = docker(args);
+  if (r.ok()) return;
+  const std::string why = trimmed(r.err + r.out);
+  if (why.find("overlaps") != std::string::npos) {
+    throw SubnetTaken("cannot create network " + name + ": " + why);
+  }
+  throw std::runtime_error("cannot create network " + name + ": " + why);
+}
+
+std::string DockerCli::network_bridge(const std::string& name) const {
+  bottle::CommandResult r = docker(
+      {"network", "inspect", "--format",
+       "{{.Id}} {{index .Options \"com.docker.network.bridge.name\"}}", name});
+  if (!r.ok()) throw std::runtime_error("cannot inspect network " + name + ": " + trimmed(r.err));
+  const std::string out = trimmed(r.out);
+  const auto space = out.find(' ');
+  if (space != std::string::npos && space + 1 < out.size() &&
+      out.substr(space + 1) != "<no value>") {
+    return out.substr(space + 1);
+  }
+  return "br-" + out.substr(0, 12);
 }
 
 void DockerCli::remove_network(const std::string& name) const {

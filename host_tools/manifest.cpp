@@ -74,9 +74,61 @@ bool is_slug(const std::string& s) {
   return true;
 }
 
+// Sizes as Docker reads them: digits then b, k, m or g; at least 64m, since a
+// smaller limit only makes the agent's tools fail in confusing ways.
+bool is_memory_size(const std::string& s, long long* bytes) {
+  if (s.size() < 2) return false;
+  const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(s.back())));
+  const std::string digits = s.substr(0, s.size() - 1);
+  if (digits.empty() || digits.size() > 12 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  const long long n = std::stoll(digits);
+  const long long scale = unit == 'b' ? 1 : unit == 'k' ? 1LL << 10 : unit == 'm' ? 1LL << 20
+                                                        : unit == 'g' ? 1LL << 30 : 0;
+  if (scale == 0) return false;
+  *bytes = n * scale;
+  return true;
+}
+
+AgentLimits parse_limits(const YamlContext& ctx, const YAML::Node& node) {
+  if (!node.IsMap()) ctx.fail(node, "agent.limits", "must be a mapping of pids, memory, cpus");
+  ctx.check_keys(node, {"pids", "memory", "cpus"});
+  AgentLimits limits;
+  if (node["pids"]) {
+    const std::string v = scalar(ctx, node["pids"], "agent.limits.pids");
+    if (v.empty() || v.size() > 7 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(v) < 32) {
+      ctx.fail(node["pids"], "agent.limits.pids",
+               "'" + v + "' must be a whole number of processes, at least 32");
+    }
+    limits.pids = std::stoi(v);
+  }
+  if (node["memory"]) {
+    limits.memory = scalar(ctx, node["memory"], "agent.limits.memory");
+    long long bytes = 0;
+    if (!is_memory_size(limits.memory, &bytes) || bytes < (64LL << 20)) {
+      ctx.fail(node["memory"], "agent.limits.memory",
+               "'" + limits.memory + "' must be a size such as 4g or 512m, at least 64m");
+    }
+  }
+  if (node["cpus"]) {
+    limits.cpus = scalar(ctx, node["cpus"], "agent.limits.cpus");
+    char* end = nullptr;
+    const double cpus = std::strtod(limits.cpus.c_str(), &end);
+    if (limits.cpus.empty() || *end != '\0' || !(cpus >= 0.1 && cpus <= 1024) ||
+        limits.cpus.find_first_not_of("0123456789.") != std::string::npos) {
+      ctx.fail(node["cpus"], "agent.limits.cpus",
+               "'" + limits.cpus + "' must be a number of CPUs such as 2 or 1.5");
+    }
+  }
+  return limits;
+}
+
 AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
                       const std::filesystem::path& base, const std::string& bottle) {
-  ctx.check_keys(node, {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env"});
+  ctx.check_keys(node, {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env",
+                        "limits"});
   AgentSpec agent;
   if (node["dockerfile"]) {
     agent.dockerfile = host_path(base, scalar(ctx, node["dockerfile"], "agent.dockerfile"));
@@ -119,6 +171,7 @@ AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
       }
     }
   }
+  if (node["limits"]) agent.limits = parse_limits(ctx, node["limits"]);
   return agent;
 }
 

@@ -10,6 +10,14 @@
 
 namespace host_tools {
 
+// What the agent container may use of the host (compose pids_limit,
+// mem_limit and memswap_limit, cpus).
+struct AgentLimits {
+  int pids = 1024;
+  std::string memory = "4g";  // a Docker size: digits and b, k, m or g
+  std::string cpus = "2";     // a decimal number of CPUs
+};
+
 struct AgentSpec {
   std::string image;  // used as is, or the tag a Dockerfile is built as
   std::optional<std::filesystem::path> dockerfile;
@@ -18,6 +26,7 @@ struct AgentSpec {
   std::string mount_at = "/workspace";
   std::vector<std::string> command = {"/bin/bash"};
   std::map<std::string, std::string> env;  // plain values, never tokens
+  AgentLimits limits;
 };
 
 struct GitUpstream {

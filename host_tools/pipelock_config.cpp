@@ -10,7 +10,7 @@ namespace host_tools {
 using bottle::config::ConfigError;
 
 std::string render_pipelock_config(const std::vector<std::string>& allowlist,
-                                   const std::string& internal_subnet) {
+                                   const std::string& sidecars_address) {
   YAML::Node root;
   root["version"] = 1;
   root["mode"] = "strict";
@@ -20,7 +20,9 @@ std::string render_pipelock_config(const std::vector<std::string>& allowlist,
   root["forward_proxy"]["enabled"] = true;
   root["forward_proxy"]["max_tunnel_seconds"] = 300;
   root["forward_proxy"]["idle_timeout_seconds"] = 120;
-  root["ssrf"]["ip_allowlist"].push_back(internal_subnet);
+  // The bundle's own address on the agent's network, and nothing else of it:
+  // the gateway and the agent stay internal addresses pipelock refuses.
+  root["ssrf"]["ip_allowlist"].push_back(sidecars_address + "/32");
   YAML::Node tls = root["tls_interception"];
   tls["enabled"] = false;
   tls["ca_cert"] = std::string(in_bundle::kPipelockDir) + "/ca.pem";

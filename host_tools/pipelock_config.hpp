@@ -8,10 +8,11 @@
 namespace host_tools {
 
 // The pipelock.yaml a new bottle starts with: strict mode (the only mode in
-// which api_allowlist refuses anything), CONNECT enabled, the bottle's internal
-// subnet exempt from SSRF blocking so the agent's proxy can reach the sidecars.
+// which api_allowlist refuses anything), CONNECT enabled, and the sidecars'
+// own address on the internal network (one /32, not the subnet: the gateway
+// and the agent stay refused) exempt from SSRF blocking.
 std::string render_pipelock_config(const std::vector<std::string>& allowlist,
-                                   const std::string& internal_subnet);
+                                   const std::string& sidecars_address);
 
 // A live pipelock.yaml as a YAML document: the allowlist can be read and
 // replaced, and every other key, known to us or not, is written back as it was.

@@ -63,7 +63,7 @@ std::optional<std::string> LogWatch::line_with(const std::string& text,
   return std::nullopt;
 }
 
-Bottle::Bottle(std::string name, int subnet_octet)
+Bottle::Bottle(std::string name, int subnet_octet, const std::string& agent_yaml)
     : name_(std::move(name)),
       token_("e2e-token-" + random_hex(16)),
       scratch_(bottle_test::scratch_dir("e2e-" + name_)),
@@ -74,7 +74,7 @@ Bottle::Bottle(std::string name, int subnet_octet)
   volumes_before_ = trimmed(run({"docker", "volume", "ls", "--quiet"}).output);
   fs::create_directories(scratch_ / "work");
   write_keys_and_certificates();
-  write_manifest(subnet_octet);
+  write_manifest(subnet_octet, agent_yaml);
   const CommandResult start = bottle({"start", (scratch_ / "bottles.yaml").string(), name_,
                                       "--detach"});
   if (start.code != 0) {
@@ -100,7 +100,7 @@ void Bottle::write_keys_and_certificates() {
   fs::copy_file(scratch_ / "certs" / "ca.pem", scratch_ / "work" / "upstream-ca.pem");
 }
 
-void Bottle::write_manifest(int subnet_octet) {
+void Bottle::write_manifest(int subnet_octet, const std::string& agent_yaml) {
   const std::string s = scratch_.string();
   std::ostringstream m;
   m << "bottles:\n"
@@ -108,6 +108,7 @@ void Bottle::write_manifest(int subnet_octet) {
     << "    agent:\n"
     << "      image: claude-bottle-agent:latest\n"
     << "      workdir: " << s << "/work\n"
+    << agent_yaml
     << "    allowlist: [" << kApiHost << "]\n"
     << "    routes:\n"
     << "      - host: " << kApiHost << "\n"
@@ -140,7 +141,9 @@ void Bottle::start_upstream() {
 CommandResult Bottle::bottle(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state_root_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {{"E2E_TOKEN", token_}, {"BOTTLE_SOURCE_DIR", SOURCE_DIR}});
+  return run(argv, {{"E2E_TOKEN", token_},
+                    {"BOTTLE_SOURCE_DIR", SOURCE_DIR},
+                    {"BOTTLE_SUBNET_POOL", kTestSubnetPool}});
 }
 
 CommandResult Bottle::agent(const std::string& script) const {

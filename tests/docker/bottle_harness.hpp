@@ -49,7 +49,9 @@ class Bottle {
   // `name` names the bottle (claude-bottle-<name>); `subnet_octet` picks the
   // egress network 198.18.<octet>.0/24, a range pipelock does not refuse as
   // private, so that each test's upstream is reachable and distinct.
-  Bottle(std::string name, int subnet_octet);
+  // agent_yaml: extra keys of the manifest's agent entry, each line indented
+  // by six spaces (`      limits: {pids: 128}\n`).
+  Bottle(std::string name, int subnet_octet, const std::string& agent_yaml = "");
   ~Bottle();
   Bottle(const Bottle&) = delete;
   Bottle& operator=(const Bottle&) = delete;
@@ -84,7 +86,7 @@ class Bottle {
 
  private:
   void write_keys_and_certificates();
-  void write_manifest(int subnet_octet);
+  void write_manifest(int subnet_octet, const std::string& agent_yaml);
   void start_upstream();
 
   std::string name_;
@@ -94,6 +96,10 @@ class Bottle {
   std::string volumes_before_;
   bool stopped_ = false;
 };
+
+// The subnet pool of the tests' bottles: apart from the default one, so that no
+// test bottle ever takes a subnet a real bottle on this host would.
+inline constexpr const char* kTestSubnetPool = "10.215.0.0/16";
 
 // Runs argv to completion; stdout and stderr together.
 CommandResult run(const std::vector<std::string>& argv,

@@ -33,8 +33,10 @@ TEST(BottleReach, AgentReachesAnAllowedHostThroughPipelockAndNothingElse) {
   EXPECT_THAT(refused_tls.output, HasSubstr("403"));
   EXPECT_THAT(refused_tls.output, Not(HasSubstr("hello from the upstream")));
 
-  // No other route: not by address (the internal network has no gateway),
-  // not by name (the agent's DNS knows nothing of the egress network).
+  // No other route: not by address (the internal network is --internal, and
+  // the host has no address on its bridge), not by name (the agent's DNS
+  // knows nothing of the egress network). isolation_e2e_test.cpp probes the
+  // whole boundary.
   const auto ip = run({"docker", "inspect", "--format",
                        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
                        b.upstream_container()});

@@ -138,3 +138,36 @@ TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
                "    supervise: maybe\n"),
       "/m/bottles.yaml:5: bottle 'demo': key 'supervise': must be true or false");
 }
+
+TEST(Manifest, TheAgentHasSafeLimitsUnlessTheOperatorSetsOthers) {
+  const auto defaults = host_tools::parse_manifest_text(
+      "bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n", "m.yaml");
+  EXPECT_EQ(defaults.bottles[0].agent.limits.pids, 1024);
+  EXPECT_EQ(defaults.bottles[0].agent.limits.memory, "4g");
+  EXPECT_EQ(defaults.bottles[0].agent.limits.cpus, "2");
+  const auto set = host_tools::parse_manifest_text(
+      "bottles:\n  demo:\n    agent: {image: a, workdir: w, limits: {pids: 64, memory: 512m, "
+      "cpus: 0.5}}\n    allowlist: [a.com]\n",
+      "m.yaml");
+  EXPECT_EQ(set.bottles[0].agent.limits.pids, 64);
+  EXPECT_EQ(set.bottles[0].agent.limits.memory, "512m");
+  EXPECT_EQ(set.bottles[0].agent.limits.cpus, "0.5");
+}
+
+TEST(Manifest, BadLimitsAreNamed) {
+  const std::string head = "bottles:\n  demo:\n    agent: {image: a, workdir: w, limits: ";
+  const std::string tail = "}\n    allowlist: [a.com]\n";
+  EXPECT_NE(error_of(head + "{pids: 0}" + tail)
+                .find("key 'agent.limits.pids': '0' must be a whole number of processes"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "{memory: lots}" + tail)
+                .find("key 'agent.limits.memory': 'lots' must be a size such as 4g or 512m"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "{memory: 1m}" + tail).find("at least 64m"), std::string::npos);
+  EXPECT_NE(error_of(head + "{cpus: -1}" + tail)
+                .find("key 'agent.limits.cpus': '-1' must be a number of CPUs"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "{swap: 1g}" + tail)
+                .find("key 'swap': unknown key (known: cpus, memory, pids)"),
+            std::string::npos);
+}

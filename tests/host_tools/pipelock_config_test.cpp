@@ -7,8 +7,8 @@
 
 using namespace host_tools;
 
-TEST(PipelockConfig, RendersStrictModeWithTheSubnetExemptFromSsrf) {
-  const YAML::Node root = YAML::Load(render_pipelock_config({"a.com", "*.b.com"}, "172.30.5.0/24"));
+TEST(PipelockConfig, RendersStrictModeWithOnlyTheSidecarsAddressExemptFromSsrf) {
+  const YAML::Node root = YAML::Load(render_pipelock_config({"a.com", "*.b.com"}, "10.213.0.2"));
   EXPECT_EQ(root["version"].as<int>(), 1);
   EXPECT_EQ(root["mode"].as<std::string>(), "strict");
   EXPECT_EQ(root["api_allowlist"].as<std::vector<std::string>>(),
@@ -16,7 +16,7 @@ TEST(PipelockConfig, RendersStrictModeWithTheSubnetExemptFromSsrf) {
   EXPECT_EQ(root["fetch_proxy"]["listen"].as<std::string>(), "0.0.0.0:8888");
   EXPECT_TRUE(root["forward_proxy"]["enabled"].as<bool>());
   EXPECT_EQ(root["ssrf"]["ip_allowlist"].as<std::vector<std::string>>(),
-            std::vector<std::string>{"172.30.5.0/24"});
+            std::vector<std::string>{"10.213.0.2/32"});
   EXPECT_EQ(root["tls_interception"]["ca_key"].as<std::string>(),
             "/etc/bottle/pipelock/ca-key.pem");
   EXPECT_EQ(root["logging"]["format"].as<std::string>(), "json");

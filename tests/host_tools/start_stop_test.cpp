@@ -51,23 +51,31 @@ TEST(BottleStart, RunsTheStepsInOrderAndLeavesTheBottleRunning) {
   const auto calls = cli.docker_calls();
   const int build = call_index(
       calls, "docker build --file " + (cli.scratch() / "src/images/Dockerfile.sidecars").string());
+  // The agent's network: internal, no address of the host on its bridge, a
+  // small subnet from the pool.
   const int internal = call_index(
       calls,
-      "docker network create --label claude-bottle=demo --internal claude-bottle-demo-internal");
-  const int egress = call_index(
-      calls, "docker network create --label claude-bottle=demo claude-bottle-demo-egress");
-  const int subnet = call_index(calls, "docker network inspect --format \\{\\{range");
+      "docker network create --label claude-bottle=demo --internal --opt "
+      "com.docker.network.bridge.inhibit_ipv4=true --subnet 10.213.0.0/28 --gateway 10.213.0.1 "
+      "claude-bottle-demo-internal");
+  const int egress = call_index(calls,
+                                "docker network create --label claude-bottle=demo --subnet "
+                                "10.213.0.16/28 --gateway 10.213.0.17 claude-bottle-demo-egress");
   const int up =
       call_index(calls, "docker compose --project-name claude-bottle-demo --file " +
                             (cli.bottle_dir() / "docker-compose.yml").string() + " up --detach");
   ASSERT_GE(build, 0);
   EXPECT_LT(build, internal);
   EXPECT_LT(internal, egress);
-  EXPECT_LT(egress, subnet);
-  EXPECT_LT(subnet, up);
+  EXPECT_LT(egress, up);
 
-  // The internal subnet Docker chose is exempt from pipelock's SSRF blocking.
-  EXPECT_NE(read_text(cli.bottle_dir() / "pipelock/pipelock.yaml").find("- 172.30.5.0/24"),
+  // Only the sidecars' own, pinned address is exempt from pipelock's SSRF
+  // blocking, never the subnet (the gateway, the agent).
+  const std::string pipelock_yaml = read_text(cli.bottle_dir() / "pipelock/pipelock.yaml");
+  EXPECT_NE(pipelock_yaml.find("ip_allowlist:\n    - 10.213.0.2/32\n"), std::string::npos)
+      << pipelock_yaml;
+  EXPECT_EQ(pipelock_yaml.find("10.213.0.0/28"), std::string::npos) << pipelock_yaml;
+  EXPECT_NE(read_text(cli.bottle_dir() / "docker-compose.yml").find("ipv4_address: 10.213.0.2"),
             std::string::npos);
   EXPECT_EQ(mode_of(cli.bottle_dir()), 0700u);
   EXPECT_EQ(mode_of(cli.bottle_dir() / "pipelock/ca-key.pem"), 0600u);
@@ -77,7 +85,9 @@ TEST(BottleStart, RunsTheStepsInOrderAndLeavesTheBottleRunning) {
   ASSERT_TRUE(meta);
   EXPECT_EQ(meta->state, "running");
   EXPECT_EQ(meta->project, "claude-bottle-demo");
-  EXPECT_EQ(meta->internal_subnet, "172.30.5.0/24");
+  EXPECT_EQ(meta->internal_subnet, "10.213.0.0/28");
+  EXPECT_EQ(meta->egress_subnet, "10.213.0.16/28");
+  EXPECT_EQ(meta->sidecars_address, "10.213.0.2");
 
   // The token reached compose's environment, and no file of the bottle holds it.
   EXPECT_TRUE(cli.docker_called("env BOTTLE_TOKEN_GITHUB_TOKEN sha256=" + sha256_hex(kToken)));
@@ -282,4 +292,90 @@ TEST(BottleStart, GivesTheBundlesUserWhatItNeedsAndTakesTheKeyCopiesBackAtStop) 
   ASSERT_EQ(cli.run({"stop", "demo"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(cli.bottle_dir() / "git-gate/keys"));
   EXPECT_TRUE(fs::exists(cli.scratch() / "keys/id")) << "the operator's own key stays";
+}
+
+TEST(SubnetPool, BottlesTakeDistinctSmallSubnetsAndGiveThemBackAtStop) {
+  BottleCli cli;
+  const std::string two = "bottles:\n"
+                          "  one:\n    agent: {image: 'agent:1', workdir: .}\n"
+                          "    allowlist: [a.example.com]\n"
+                          "  two:\n    agent: {image: 'agent:1', workdir: .}\n"
+                          "    allowlist: [a.example.com]\n";
+  std::ofstream(cli.scratch() / "two.yaml") << two;
+  const auto manifest = (cli.scratch() / "two.yaml").string();
+  ASSERT_EQ(cli.run({"start", manifest, "one", "--detach"}).exit_code, 0);
+  ASSERT_EQ(cli.run({"start", manifest, "two", "--detach"}).exit_code, 0);
+  const auto one = host_tools::read_metadata(cli.state() / "one/metadata.json");
+  const auto second = host_tools::read_metadata(cli.state() / "two/metadata.json");
+  EXPECT_EQ(one->internal_subnet, "10.213.0.0/28");
+  EXPECT_EQ(one->egress_subnet, "10.213.0.16/28");
+  EXPECT_EQ(second->internal_subnet, "10.213.0.32/28");
+  EXPECT_EQ(second->egress_subnet, "10.213.0.48/28");
+  const std::string record = read_text(cli.state() / "subnets.json");
+  EXPECT_NE(record.find("\"10.213.0.32/28\""), std::string::npos) << record;
+
+  // Stopping one gives its subnets back: the next start takes them again.
+  ASSERT_EQ(cli.run({"stop", "one"}).exit_code, 0);
+  EXPECT_EQ(read_text(cli.state() / "subnets.json").find("\"10.213.0.0/28\""), std::string::npos);
+  ASSERT_EQ(cli.run({"start", manifest, "one", "--detach"}).exit_code, 0);
+  EXPECT_EQ(host_tools::read_metadata(cli.state() / "one/metadata.json")->internal_subnet,
+            "10.213.0.0/28");
+}
+
+TEST(SubnetPool, SubnetsAnotherNetworkHoldsAreSkippedAndAFullPoolIsRefused) {
+  BottleCli cli;
+  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"},
+                   {{"GITHUB_TOKEN", kToken},
+                    {"FAKE_DOCKER_TAKEN_SUBNETS", "10.213.0.0/28 10.213.0.16/28"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto meta = host_tools::read_metadata(cli.bottle_dir() / "metadata.json");
+  EXPECT_EQ(meta->internal_subnet, "10.213.0.32/28");
+  EXPECT_EQ(meta->egress_subnet, "10.213.0.48/28");
+  ASSERT_EQ(cli.run({"stop", "demo"}).exit_code, 0);
+
+  // A pool of one /28 holds one network, not the two a bottle needs.
+  auto full = cli.run({"start", cli.write_manifest().string(), "--detach"},
+                      {{"GITHUB_TOKEN", kToken}, {"BOTTLE_SUBNET_POOL", "10.99.0.0/28"}});
+  EXPECT_EQ(full.exit_code, 1);
+  EXPECT_NE(full.err.find("the subnet pool 10.99.0.0/28 is full (1 subnets)"), std::string::npos)
+      << full.err;
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
+
+  auto bad = cli.run({"start", cli.write_manifest().string(), "--detach"},
+                     {{"GITHUB_TOKEN", kToken}, {"BOTTLE_SUBNET_POOL", "10.99.0.1/16"}});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("subnet pool '10.99.0.1/16' (BOTTLE_SUBNET_POOL) is not an IPv4 subnet"),
+            std::string::npos)
+      << bad.err;
+}
+
+TEST(BottleStart, TheAgentGetsLimitsAndNoIpv6) {
+  BottleCli cli;
+  std::ofstream(cli.scratch() / "limits.yaml")
+      << "bottles:\n  demo:\n    agent:\n      image: 'agent:1'\n      workdir: .\n"
+         "      limits: {pids: 256, memory: 2g, cpus: 1.5}\n    allowlist: [a.com]\n";
+  auto r = cli.run({"start", (cli.scratch() / "limits.yaml").string(), "--detach"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string compose = read_text(cli.bottle_dir() / "docker-compose.yml");
+  for (const char* line : {"pids_limit: 256", "mem_limit: 2g", "memswap_limit: 2g", "cpus: 1.5",
+                           "net.ipv6.conf.all.disable_ipv6: 1"}) {
+    EXPECT_NE(compose.find(line), std::string::npos) << line << "\n" << compose;
+  }
+}
+
+TEST(BottleStart, ADockerThatPutsTheHostOnTheAgentsNetworkIsRefused) {
+  BottleCli cli;
+  // The "bridge" Docker made is an interface on which this host has an address.
+  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"},
+                   {{"GITHUB_TOKEN", kToken}, {"FAKE_DOCKER_BRIDGE", "lo"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Docker gave the host the address 127.0.0.1 on the agent's network "
+                       "claude-bottle-demo-internal (bridge lo)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("refusing to start"), std::string::npos) << r.err;
+  EXPECT_EQ(call_index(cli.docker_calls(), "docker compose --project-name claude-bottle-demo --file"),
+            -1)
+      << "compose ran";
+  EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
 }
