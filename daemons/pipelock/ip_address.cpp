@@ -39,6 +39,53 @@ IpAddress IpAddress::unmapped() const {
   return v4;
 }
 
+std::vector<IpAddress> IpAddress::embedded_ipv4() const {
+  std::vector<IpAddress> out;
+  if (!v6) return out;
+  const auto& b = bytes;
+  auto v4 = [&](uint8_t a0, uint8_t a1, uint8_t a2, uint8_t a3) {
+    IpAddress a;
+    a.bytes[0] = a0;
+    a.bytes[1] = a1;
+    a.bytes[2] = a2;
+    a.bytes[3] = a3;
+    out.push_back(a);
+  };
+  auto zero = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      if (b[i] != 0) return false;
+    }
+    return true;
+  };
+  if (zero(0, 10) && b[10] == 0xff && b[11] == 0xff) {
+    v4(b[12], b[13], b[14], b[15]);  // ::ffff:a.b.c.d
+  } else if (zero(0, 12) && !zero(12, 16)) {
+    v4(b[12], b[13], b[14], b[15]);  // ::a.b.c.d (and ::1, judged by its IPv4 too)
+  } else if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && zero(4, 12)) {
+    v4(b[12], b[13], b[14], b[15]);  // 64:ff9b::a.b.c.d
+  } else if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 &&
+             b[5] == 0x01) {
+    // 64:ff9b:1::/48, RFC 6052's /48 layout: two octets before the reserved
+    // octet 8, two after it.
+    v4(b[6], b[7], b[9], b[10]);
+  } else if (b[0] == 0x20 && b[1] == 0x02) {
+    v4(b[2], b[3], b[4], b[5]);  // 2002:aabb:ccdd::/48
+  } else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) {
+    v4(b[4], b[5], b[6], b[7]);                                     // Teredo server
+    v4(b[12] ^ 0xff, b[13] ^ 0xff, b[14] ^ 0xff, b[15] ^ 0xff);  // Teredo client, inverted
+  }
+  return out;
+}
+
+std::string IpAddress::with_port(int port) const {
+  std::string out;
+  if (v6) out.append("[");
+  out.append(to_string());
+  if (v6) out.append("]");
+  out.append(":").append(std::to_string(port));
+  return out;
+}
+
 std::string IpAddress::to_string() const {
   char text[INET6_ADDRSTRLEN] = {};
   inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), text, sizeof text);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pipelock {
 
@@ -20,7 +21,15 @@ struct IpAddress {
   static std::optional<IpAddress> from_sockaddr(const sockaddr* sa);
   // The IPv4 address inside ::ffff:a.b.c.d, else itself.
   IpAddress unmapped() const;
+  // Every IPv4 address an IPv6 address carries and that a gateway on the way
+  // could turn back into IPv4: IPv4-mapped (::ffff:0:0/96), IPv4-compatible
+  // (::/96), NAT64 (64:ff9b::/96, and 64:ff9b:1::/48 with the RFC 6052
+  // layout), 6to4 (2002::/16), Teredo (2001::/32: the server, and the client
+  // stored inverted). Empty for IPv4 and for other IPv6 addresses.
+  std::vector<IpAddress> embedded_ipv4() const;
   std::string to_string() const;
+  // For messages: IPv6 in brackets, so that "[::1]:80" is not read as "::1:80".
+  std::string with_port(int port) const;
   int bits() const { return v6 ? 128 : 32; }
 };
 

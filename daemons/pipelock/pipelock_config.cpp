@@ -9,6 +9,7 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
+#include "public_pipelock_keys.hpp"
 #include "ssrf_policy.hpp"
 
 namespace pipelock {
@@ -18,43 +19,126 @@ using bottle::config::YamlContext;
 
 namespace {
 
-// Top-level sections the public pipelock defines that this one does not
-// implement: accepted, with a warning, so a real pipelock config loads.
-const std::set<std::string> kKnownUnimplemented = {"explain_blocks",     "sentry",
-                                                   "websocket_proxy",    "dlp",
-                                                   "response_scanning",  "request_body_scanning",
-                                                   "mcp_input_scanning", "mcp_tool_scanning",
-                                                   "mcp_tool_policy",    "mcp_session_binding",
-                                                   "session_profiling",  "adaptive_enforcement",
-                                                   "kill_switch",        "emit",
-                                                   "metrics_listen",     "git_protection",
-                                                   "flight_recorder",    "rules",
-                                                   "request_policy",     "tool_chain_detection",
-                                                   "canary_tokens",      "suppress",
-                                                   "license_key",        "api_listen"};
+// What this pipelock reads itself; every other key of the public schema is
+// accepted with a warning. forward_proxy's allowed_ports, max_connections,
+// max_header_bytes and header_timeout_seconds are this pipelock's own.
+const std::set<std::string> kImplemented = {
+    "version", "mode", "enforce", "api_allowlist", "internal", "trusted_domains",
+    "fetch_proxy", "fetch_proxy.listen",
+    "forward_proxy", "forward_proxy.enabled", "forward_proxy.max_tunnel_seconds",
+    "forward_proxy.idle_timeout_seconds", "forward_proxy.sni_verification",
+    "forward_proxy.sni_require_tls", "forward_proxy.allowed_ports",
+    "forward_proxy.max_connections", "forward_proxy.max_header_bytes",
+    "forward_proxy.header_timeout_seconds",
+    "ssrf", "ssrf.ip_allowlist",
+    "tls_interception", "tls_interception.enabled", "tls_interception.ca_cert",
+    "tls_interception.ca_key", "tls_interception.passthrough_domains",
+    "tls_interception.cert_ttl", "tls_interception.cert_cache_size",
+    "logging", "logging.format", "logging.output", "logging.include_allowed",
+    "logging.include_blocked",
+    "dns", "dns.host_overrides"};
+// Ours alone: not in the public schema, so not warned about either.
+const std::set<std::string> kOwnKeys = {"forward_proxy.allowed_ports",
+                                        "forward_proxy.max_connections",
+                                        "forward_proxy.max_header_bytes",
+                                        "forward_proxy.header_timeout_seconds"};
+constexpr int kMaxDepth = 32;
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+bool has_children(const std::string& path) {
+  const auto& keys = public_pipelock_keys();
+  const std::string prefix = path + ".";
+  auto it = keys.lower_bound(prefix);
+  return it != keys.end() && it->substr(0, prefix.size()) == prefix;
+}
+
+// Walks the whole document against the public schema: unknown keys at any
+// depth are errors (a typo in a security config must not pass silently), keys
+// defined there but not read here are warnings, one per subtree.
+class SchemaWalk {
+ public:
+  SchemaWalk(const YamlContext& ctx, std::vector<std::string>& errors,
+             std::vector<std::string>& warnings)
+      : ctx_(ctx), errors_(errors), warnings_(warnings) {}
+
+  void walk(const YAML::Node& node, const std::string& path, bool in_unimplemented, int depth) {
+    if (depth > kMaxDepth) {
+      error(node, path, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+      return;
+    }
+    if (node.IsSequence()) {
+      const std::string items = path + "[]";
+      if (!has_children(items)) return;  // a list of values, not of objects
+      for (const auto& item : node) {
+        if (item.IsMap()) walk(item, items, in_unimplemented, depth + 1);
+      }
+      return;
+    }
+    if (!node.IsMap()) return;
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      std::string full = child_path(path, key);
+      if (!seen.insert(key).second) {
+        error(kv.first, full, "appears twice");
+        continue;
+      }
+      const auto& schema = public_pipelock_keys();
+      std::string schema_path = full;
+      if (!schema.count(full) && !kOwnKeys.count(full)) {
+        const std::string named = child_path(path, "*");
+        if (schema.count(named)) {
+          schema_path = named;
+        } else {
+          error(kv.first, full, "unknown key: neither this pipelock nor the public one defines it");
+          continue;
+        }
+      }
+      const bool implemented = !in_unimplemented && kImplemented.count(full);
+      if (!in_unimplemented && !implemented) {
+        warnings_.push_back(ctx_.source() + ":" + std::to_string(kv.first.Mark().line + 1) +
+                            ": key '" + full +
+                            "' is not implemented by this pipelock and is ignored");
+      }
+      if (public_pipelock_free_form_maps().count(schema_path)) continue;
+      if (!kv.second.IsMap() && !kv.second.IsSequence()) continue;
+      if (kv.second.IsMap() && !has_children(schema_path)) continue;
+      walk(kv.second, schema_path, !implemented, depth + 1);
+    }
+  }
+
+ private:
+  void error(const YAML::Node& at, const std::string& key, const std::string& problem) {
+    try {
+      ctx_.fail(at, key, problem);
+    } catch (const ConfigError& e) {
+      errors_.push_back(e.what());
+    }
+  }
+
+  const YamlContext& ctx_;
+  std::vector<std::string>& errors_;
+  std::vector<std::string>& warnings_;
+};
 
 class Reader {
  public:
   Reader(const YamlContext& ctx, PipelockConfig& cfg) : ctx_(ctx), cfg_(cfg) {}
 
-  void map_keys(const YAML::Node& map, const std::string& where, const std::set<std::string>& ours,
-                const std::set<std::string>& unimplemented = {}) {
-    if (!map.IsMap()) ctx_.fail(map, where, "must be a mapping");
-    std::set<std::string> seen;
-    for (const auto& kv : map) {
-      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-      const std::string full = where.empty() ? key : where + "." + key;
-      if (!seen.insert(key).second) ctx_.fail(kv.first, full, "appears twice");
-      if (ours.count(key)) continue;
-      if (unimplemented.count(key)) {
-        cfg_.warnings.push_back(ctx_.source() + ":" + std::to_string(kv.first.Mark().line + 1) +
-                                ": key '" + full +
-                                "' is not implemented by this pipelock and is ignored");
-        continue;
-      }
-      ctx_.fail(kv.first, full, "unknown key");
+  // Runs one key's reading; its error is collected, not thrown, so a file's
+  // every mistake is reported at once.
+  template <class F>
+  void attempt(F&& fn) {
+    try {
+      fn();
+    } catch (const ConfigError& e) {
+      errors_.push_back(e.what());
     }
   }
+  const std::vector<std::string>& errors() const { return errors_; }
 
   std::string str(const YAML::Node& n, const std::string& key) {
     if (!n.IsScalar()) ctx_.fail(n, key, "must be a string");
@@ -144,6 +228,7 @@ class Reader {
  private:
   const YamlContext& ctx_;
   PipelockConfig& cfg_;
+  std::vector<std::string> errors_;
 };
 
 }  // namespace
@@ -153,133 +238,194 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
   const YAML::Node root = bottle::config::load_yaml(text, source);
   PipelockConfig cfg;
   if (!root.IsMap()) ctx.fail(root, "", "pipelock.yaml must be a mapping");
+  std::vector<std::string> schema_errors;
+  SchemaWalk(ctx, schema_errors, cfg.warnings).walk(root, "", false, 0);
   Reader r(ctx, cfg);
-  r.map_keys(root, "",
-             {"version", "mode", "enforce", "api_allowlist", "fetch_proxy", "forward_proxy",
-              "internal", "ssrf", "trusted_domains", "tls_interception", "logging", "dns"},
-             kKnownUnimplemented);
+  // Each section is read on its own: one bad key does not hide the next.
+  auto section = [&](const char* key, auto&& read) {
+    if (const YAML::Node n = root[key]) {
+      r.attempt([&] {
+        if (!n.IsMap()) ctx.fail(n, key, "must be a mapping");
+        read(n);
+      });
+    }
+  };
 
-  if (auto v = root["version"]) r.integer(v, "version", 1, 1);
-  if (auto m = root["mode"]) {
-    cfg.mode = r.str(m, "mode");
-    if (cfg.mode != "strict" && cfg.mode != "balanced" && cfg.mode != "audit") {
-      ctx.fail(m, "mode", "'" + cfg.mode + "' must be strict, balanced or audit");
-    }
-  }
-  if (auto e = root["enforce"]) cfg.enforce = r.boolean(e, "enforce");
-  if (auto a = root["api_allowlist"]) cfg.api_allowlist = r.hosts(a, "api_allowlist");
-  if (cfg.mode == "strict" && cfg.api_allowlist.empty()) {
-    ctx.fail(root["api_allowlist"] ? root["api_allowlist"] : root, "api_allowlist",
-             "strict mode with an empty allowlist would refuse everything");
-  }
-
-  if (auto f = root["fetch_proxy"]) {
-    r.map_keys(f, "fetch_proxy", {"listen"},
-               {"timeout_seconds", "max_response_mb", "user_agent", "monitoring"});
-    if (auto l = f["listen"]) r.listen(l, "fetch_proxy.listen");
-  }
-  if (auto f = root["forward_proxy"]) {
-    r.map_keys(f, "forward_proxy",
-               {"enabled", "max_tunnel_seconds", "idle_timeout_seconds", "allowed_ports",
-                "max_connections", "max_header_bytes", "header_timeout_seconds"});
-    if (auto n = f["enabled"]) cfg.forward_enabled = r.boolean(n, "forward_proxy.enabled");
-    if (auto n = f["max_tunnel_seconds"]) {
-      cfg.max_tunnel_seconds = r.integer(n, "forward_proxy.max_tunnel_seconds", 1, 86400 * 7);
-    }
-    if (auto n = f["idle_timeout_seconds"]) {
-      cfg.idle_timeout_seconds = r.integer(n, "forward_proxy.idle_timeout_seconds", 1, 86400);
-    }
-    if (auto n = f["allowed_ports"]) {
-      if (!n.IsSequence() || n.size() == 0) {
-        ctx.fail(n, "forward_proxy.allowed_ports", "must be a non-empty list of ports");
+  r.attempt([&] {
+    if (auto v = root["version"]) r.integer(v, "version", 1, 1);
+  });
+  r.attempt([&] {
+    if (auto m = root["mode"]) {
+      cfg.mode = r.str(m, "mode");
+      if (cfg.mode != "strict" && cfg.mode != "balanced" && cfg.mode != "audit") {
+        ctx.fail(m, "mode", "'" + cfg.mode + "' must be strict, balanced or audit");
       }
+    }
+  });
+  r.attempt([&] {
+    if (auto e = root["enforce"]) cfg.enforce = r.boolean(e, "enforce");
+  });
+  r.attempt([&] {
+    if (auto a = root["api_allowlist"]) cfg.api_allowlist = r.hosts(a, "api_allowlist");
+    if (cfg.mode == "strict" && cfg.api_allowlist.empty()) {
+      ctx.fail(root["api_allowlist"] ? root["api_allowlist"] : root, "api_allowlist",
+               "strict mode with an empty allowlist would refuse everything");
+    }
+  });
+  section("fetch_proxy", [&](const YAML::Node& f) {
+    if (auto l = f["listen"]) r.attempt([&] { r.listen(l, "fetch_proxy.listen"); });
+  });
+  section("forward_proxy", [&](const YAML::Node& f) {
+    auto each = [&](const char* key, auto&& read) {
+      if (const YAML::Node n = f[key]) r.attempt([&] { read(n, std::string("forward_proxy.") + key); });
+    };
+    each("enabled", [&](const YAML::Node& n, const std::string& k) { cfg.forward_enabled = r.boolean(n, k); });
+    each("max_tunnel_seconds", [&](const YAML::Node& n, const std::string& k) {
+      cfg.max_tunnel_seconds = r.integer(n, k, 1, 86400 * 7);
+    });
+    each("idle_timeout_seconds", [&](const YAML::Node& n, const std::string& k) {
+      cfg.idle_timeout_seconds = r.integer(n, k, 1, 86400);
+    });
+    each("sni_verification", [&](const YAML::Node& n, const std::string& k) {
+      cfg.sni_verification = r.boolean(n, k);
+    });
+    each("sni_require_tls", [&](const YAML::Node& n, const std::string& k) {
+      cfg.sni_require_tls = r.boolean(n, k);
+    });
+    each("allowed_ports", [&](const YAML::Node& n, const std::string& k) {
+      if (!n.IsSequence() || n.size() == 0) ctx.fail(n, k, "must be a non-empty list of ports");
       cfg.allowed_ports.clear();
-      for (const auto& p : n)
-        cfg.allowed_ports.push_back(r.integer(p, "forward_proxy.allowed_ports", 1, 65535));
+      for (const auto& p : n) cfg.allowed_ports.push_back(r.integer(p, k, 1, 65535));
+    });
+    each("max_connections", [&](const YAML::Node& n, const std::string& k) {
+      cfg.max_connections = r.integer(n, k, 1, 1000000);
+    });
+    each("max_header_bytes", [&](const YAML::Node& n, const std::string& k) {
+      cfg.max_header_bytes = r.integer(n, k, 1024, 1 << 20);
+    });
+    each("header_timeout_seconds", [&](const YAML::Node& n, const std::string& k) {
+      cfg.header_timeout_seconds = r.integer(n, k, 1, 3600);
+    });
+    if (cfg.sni_require_tls && !cfg.sni_verification) {
+      r.attempt([&] {
+        ctx.fail(f["sni_require_tls"], "forward_proxy.sni_require_tls",
+                 "needs forward_proxy.sni_verification on");
+      });
     }
-    if (auto n = f["max_connections"]) {
-      cfg.max_connections = r.integer(n, "forward_proxy.max_connections", 1, 1000000);
+  });
+  r.attempt([&] {
+    cfg.internal = root["internal"] ? r.cidrs(root["internal"], "internal", false)
+                                    : SsrfPolicy::default_blocked();
+  });
+  section("ssrf", [&](const YAML::Node& s) {
+    if (auto a = s["ip_allowlist"]) {
+      r.attempt([&] { cfg.ssrf_allowed = r.cidrs(a, "ssrf.ip_allowlist", true); });
     }
-    if (auto n = f["max_header_bytes"]) {
-      cfg.max_header_bytes = r.integer(n, "forward_proxy.max_header_bytes", 1024, 1 << 20);
-    }
-    if (auto n = f["header_timeout_seconds"]) {
-      cfg.header_timeout_seconds = r.integer(n, "forward_proxy.header_timeout_seconds", 1, 3600);
-    }
-  }
-  cfg.internal = root["internal"] ? r.cidrs(root["internal"], "internal", false)
-                                  : SsrfPolicy::default_blocked();
-  if (auto s = root["ssrf"]) {
-    r.map_keys(s, "ssrf", {"ip_allowlist"});
-    if (auto a = s["ip_allowlist"]) cfg.ssrf_allowed = r.cidrs(a, "ssrf.ip_allowlist", true);
-  }
-  if (auto t = root["trusted_domains"]) cfg.trusted_domains = r.hosts(t, "trusted_domains");
-
-  if (auto t = root["tls_interception"]) {
-    r.map_keys(
-        t, "tls_interception",
-        {"enabled", "ca_cert", "ca_key", "passthrough_domains", "cert_ttl", "cert_cache_size"});
-    if (auto n = t["enabled"]) cfg.tls.enabled = r.boolean(n, "tls_interception.enabled");
-    if (auto n = t["ca_cert"]) cfg.tls.ca_cert = r.str(n, "tls_interception.ca_cert");
-    if (auto n = t["ca_key"]) cfg.tls.ca_key = r.str(n, "tls_interception.ca_key");
-    if (auto n = t["passthrough_domains"]) {
-      cfg.tls.passthrough_domains = r.hosts(n, "tls_interception.passthrough_domains");
-    }
-    if (auto n = t["cert_ttl"]) {
-      r.check_duration(n, "tls_interception.cert_ttl");
-      cfg.tls.cert_ttl = n.Scalar();
-    }
-    if (auto n = t["cert_cache_size"]) {
-      cfg.tls.cert_cache_size = r.integer(n, "tls_interception.cert_cache_size", 1, 10000000);
-    }
-    if (cfg.tls.enabled) {
-      for (const char* key : {"ca_cert", "ca_key"}) {
-        if (!t[key])
-          ctx.fail(t, std::string("tls_interception.") + key, "is required when enabled");
+  });
+  r.attempt([&] {
+    if (auto t = root["trusted_domains"]) cfg.trusted_domains = r.hosts(t, "trusted_domains");
+  });
+  section("tls_interception", [&](const YAML::Node& t) {
+    r.attempt([&] {
+      if (auto n = t["enabled"]) cfg.tls.enabled = r.boolean(n, "tls_interception.enabled");
+    });
+    r.attempt([&] {
+      if (auto n = t["ca_cert"]) cfg.tls.ca_cert = r.str(n, "tls_interception.ca_cert");
+    });
+    r.attempt([&] {
+      if (auto n = t["ca_key"]) cfg.tls.ca_key = r.str(n, "tls_interception.ca_key");
+    });
+    r.attempt([&] {
+      if (auto n = t["passthrough_domains"]) {
+        cfg.tls.passthrough_domains = r.hosts(n, "tls_interception.passthrough_domains");
       }
-      r.key_file(t["ca_cert"], "tls_interception.ca_cert", false);
-      r.key_file(t["ca_key"], "tls_interception.ca_key", true);
+    });
+    r.attempt([&] {
+      if (auto n = t["cert_ttl"]) {
+        r.check_duration(n, "tls_interception.cert_ttl");
+        cfg.tls.cert_ttl = n.Scalar();
+      }
+    });
+    r.attempt([&] {
+      if (auto n = t["cert_cache_size"]) {
+        cfg.tls.cert_cache_size = r.integer(n, "tls_interception.cert_cache_size", 1, 10000000);
+      }
+    });
+    if (cfg.tls.enabled) {
+      r.attempt([&] {
+        for (const char* key : {"ca_cert", "ca_key"}) {
+          if (!t[key])
+            ctx.fail(t, std::string("tls_interception.") + key, "is required when enabled");
+        }
+        r.key_file(t["ca_cert"], "tls_interception.ca_cert", false);
+        r.key_file(t["ca_key"], "tls_interception.ca_key", true);
+      });
       cfg.warnings.push_back(source +
                              ": tls_interception is not implemented yet: CONNECT tunnels "
                              "pass through uninspected");
     }
-  }
-  if (auto l = root["logging"]) {
-    r.map_keys(l, "logging", {"format", "output", "include_allowed", "include_blocked"}, {"file"});
-    if (auto n = l["format"]) {
-      cfg.logging.format = r.str(n, "logging.format");
-      if (cfg.logging.format != "json" && cfg.logging.format != "text") {
-        ctx.fail(n, "logging.format", "must be json or text");
-      }
-    }
-    if (auto n = l["output"]) {
-      cfg.logging.output = r.str(n, "logging.output");
-      if (cfg.logging.output != "stdout" && cfg.logging.output != "stderr") {
-        ctx.fail(n, "logging.output", "must be stdout or stderr (the supervisor keeps the logs)");
-      }
-    }
-    if (auto n = l["include_allowed"])
-      cfg.logging.include_allowed = r.boolean(n, "logging.include_allowed");
-    if (auto n = l["include_blocked"])
-      cfg.logging.include_blocked = r.boolean(n, "logging.include_blocked");
-  }
-  if (auto d = root["dns"]) {
-    r.map_keys(d, "dns", {"host_overrides"}, {"servers", "timeout_seconds"});
-    if (auto h = d["host_overrides"]) {
-      if (!h.IsMap()) ctx.fail(h, "dns.host_overrides", "must map hostnames to lists of addresses");
-      for (const auto& kv : h) {
-        const std::string name =
-            bottle::config::normalize_hostname(r.str(kv.first, "dns.host_overrides"));
-        if (!kv.second.IsSequence())
-          ctx.fail(kv.second, "dns.host_overrides." + name, "must be a list of addresses");
-        for (const auto& a : kv.second) {
-          auto ip = IpAddress::parse(r.str(a, "dns.host_overrides." + name));
-          if (!ip)
-            ctx.fail(a, "dns.host_overrides." + name, "'" + a.Scalar() + "' is not an IP address");
-          cfg.host_overrides[name].push_back(*ip);
+  });
+  section("logging", [&](const YAML::Node& l) {
+    r.attempt([&] {
+      if (auto n = l["format"]) {
+        cfg.logging.format = r.str(n, "logging.format");
+        if (cfg.logging.format != "json" && cfg.logging.format != "text") {
+          ctx.fail(n, "logging.format", "must be json or text");
         }
       }
+    });
+    r.attempt([&] {
+      if (auto n = l["output"]) {
+        const std::string v = r.str(n, "logging.output");
+        if (v == "stdout" || v == "stderr") {
+          cfg.logging.output = v;
+        } else if (v == "file" || v == "both") {
+          // The public pipelock's own choices: the supervisor keeps the logs here.
+          cfg.warnings.push_back(source + ":" + std::to_string(n.Mark().line + 1) +
+                                 ": logging.output '" + v +
+                                 "' is not implemented: decisions go to stdout");
+        } else {
+          ctx.fail(n, "logging.output", "must be stdout, stderr, file or both");
+        }
+      }
+    });
+    r.attempt([&] {
+      if (auto n = l["include_allowed"])
+        cfg.logging.include_allowed = r.boolean(n, "logging.include_allowed");
+    });
+    r.attempt([&] {
+      if (auto n = l["include_blocked"])
+        cfg.logging.include_blocked = r.boolean(n, "logging.include_blocked");
+    });
+  });
+  section("dns", [&](const YAML::Node& d) {
+    if (auto h = d["host_overrides"]) {
+      r.attempt([&] {
+        if (!h.IsMap())
+          ctx.fail(h, "dns.host_overrides", "must map hostnames to lists of addresses");
+        for (const auto& kv : h) {
+          const std::string name =
+              bottle::config::normalize_hostname(r.str(kv.first, "dns.host_overrides"));
+          if (!kv.second.IsSequence())
+            ctx.fail(kv.second, "dns.host_overrides." + name, "must be a list of addresses");
+          for (const auto& a : kv.second) {
+            auto ip = IpAddress::parse(r.str(a, "dns.host_overrides." + name));
+            if (!ip) {
+              ctx.fail(a, "dns.host_overrides." + name,
+                       "'" + a.Scalar() + "' is not an IP address");
+            }
+            cfg.host_overrides[name].push_back(*ip);
+          }
+        }
+      });
     }
+  });
+  std::vector<std::string> errors = schema_errors;
+  errors.insert(errors.end(), r.errors().begin(), r.errors().end());
+  if (!errors.empty()) {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    throw ConfigError(all);
   }
   return cfg;
 }

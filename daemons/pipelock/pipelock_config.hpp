@@ -20,6 +20,11 @@ struct PipelockConfig {
   int listen_port = 8888;
 
   bool forward_enabled = false;
+  // A tunnel's TLS ClientHello must name the CONNECT host (and name one when
+  // the host is a name); sni_require_tls also refuses tunnels that do not
+  // start with TLS at all.
+  bool sni_verification = true;
+  bool sni_require_tls = false;
   int max_tunnel_seconds = 300;
   int idle_timeout_seconds = 120;
   // Our additions under forward_proxy (pipelock has no equivalent).

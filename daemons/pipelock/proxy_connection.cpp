@@ -6,8 +6,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
+#include "bottle/http/chunked.hpp"
+#include "bottle/http/loggable_target.hpp"
 #include "proxy_server.hpp"
 
 namespace pipelock {
@@ -19,6 +22,8 @@ namespace {
 // Past this many bytes queued towards one side, stop reading the other.
 constexpr std::size_t kHighWater = 256 * 1024;
 constexpr std::uint64_t kDialTimeoutMs = 10'000;
+// A request body is decoded in pieces of at most this much.
+constexpr std::size_t kBodyPiece = 64 * 1024;
 
 const char* status_text(int status) {
   switch (status) {
@@ -49,6 +54,8 @@ std::string header_safe(const std::string& s) {
   return out;
 }
 
+bool is_ip_literal_host(const std::string& host) { return IpAddress::parse(host).has_value(); }
+
 }  // namespace
 
 ProxyConnection::ProxyConnection(ProxyServer& server, std::uint64_t id,
@@ -62,7 +69,13 @@ ProxyConnection::ProxyConnection(ProxyServer& server, std::uint64_t id,
       lifetime_timer_(server.loop()),
       started_(std::chrono::steady_clock::now()) {
   decision_.client = client_->peer();
+  // pipelock bounds the whole head itself (read_head); Beast's own limit,
+  // which leaves the request line out, is only a backstop.
   parser_->header_limit(static_cast<std::uint32_t>(server.config().max_header_bytes));
+  // A body of any size streams through; its framing is what is checked.
+  // Not boost::none: Boost 1.74 compares a Content-Length with the optional
+  // itself, and every length is greater than none.
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
 }
 
 void ProxyConnection::start() {
@@ -72,31 +85,90 @@ void ProxyConnection::start() {
     refuse(408, "request header not complete within " + std::to_string(seconds) + "s");
   });
   client_->read([this](std::string_view data) { on_client_data(data); },
-                [this](int) { finish("client closed before sending a request"); });
+                [this](int status) { on_client_end(status); });
 }
 
 void ProxyConnection::on_client_data(std::string_view data) {
-  head_.append(data);
-  boost::beast::error_code ec;
-  const std::size_t used = parser_->put(boost::asio::buffer(head_.data(), head_.size()), ec);
-  // Beast takes the head in one piece, so the bytes kept while it is
-  // incomplete are bounded by the header limit too.
-  const int limit = server_.config().max_header_bytes;
-  if (ec == http::error::header_limit ||
-      (ec == http::error::need_more && head_.size() > static_cast<std::size_t>(limit))) {
-    refuse(431, "request header larger than " + std::to_string(limit) + " bytes");
+  switch (client_stream_) {
+    case ClientStream::head:
+      read_head(data);
+      return;
+    case ClientStream::held:
+      pending_.append(data);  // early bytes; the client is paused right after the head
+      return;
+    case ClientStream::hello:
+      check_hello(data);
+      return;
+    case ClientStream::tunnel:
+      decision_.bytes_to_upstream += data.size();
+      touch();
+      to_upstream(std::string(data));
+      return;
+    case ClientStream::request_body:
+      feed_body(data);
+      return;
+    case ClientStream::request_ended:
+      // A second request on the connection (pipelined): read only to be
+      // dropped (and to see the client's end), never forwarded.
+      unforwarded_bytes_ += data.size();
+      return;
+  }
+}
+
+void ProxyConnection::on_client_end(int status) {
+  if (client_stream_ == ClientStream::head || client_stream_ == ClientStream::held) {
+    finish("client closed before sending a request");
     return;
   }
-  if (ec == http::error::need_more) return;
-  if (ec && ec != http::error::need_buffer) {
-    refuse(400, "malformed request: " + ec.message());
+  if (status < 0) {
+    finish(std::string("client connection error: ") + uv_strerror(status));
+    return;
+  }
+  if (client_stream_ == ClientStream::hello) {
+    block_tunnel("the client closed the tunnel before a complete TLS ClientHello");
+    return;
+  }
+  if (client_stream_ == ClientStream::request_body) {
+    finish("client closed in the middle of the request body");
+    return;
+  }
+  client_done_ = true;
+  if (upstream_ && client_stream_ == ClientStream::tunnel) upstream_->shutdown_write();
+  // The client's end comes after it has read the response (or given up).
+  if (upstream_done_) finish("closed");
+}
+
+void ProxyConnection::read_head(std::string_view data) {
+  const std::size_t limit = static_cast<std::size_t>(server_.config().max_header_bytes);
+  pending_.append(data);
+  // The parser is fed only what it has not consumed: it takes the head in
+  // pieces (the request line, then fields) as they arrive, however the
+  // client splits its writes.
+  while (!pending_.empty() && !parser_->is_header_done()) {
+    boost::beast::error_code ec;
+    const std::size_t used = parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
+    pending_.erase(0, used);
+    head_bytes_ += used;
+    if (ec == http::error::need_more) break;
+    if (ec == http::error::header_limit) {
+      refuse(431, "request header larger than " + std::to_string(limit) + " bytes");
+      return;
+    }
+    if (ec) {
+      refuse(400, "malformed request: " + ec.message());
+      return;
+    }
+    if (used == 0) break;
+  }
+  // The limit covers the whole head, request line included.
+  if (head_bytes_ + (parser_->is_header_done() ? 0 : pending_.size()) > limit) {
+    refuse(431, "request header larger than " + std::to_string(limit) + " bytes");
     return;
   }
   if (!parser_->is_header_done()) return;
   client_->pause_reading();
   phase_timer_.stop();
-  to_upstream_ = head_.substr(used);  // early body or tunnel bytes
-  head_.clear();
+  client_stream_ = ClientStream::held;
   on_head(parser_->get());
 }
 
@@ -109,7 +181,8 @@ void ProxyConnection::on_head(const Parser::value_type& request) {
   std::optional<ProxyTarget> target = connect_ ? parse_connect_target(raw_target, &problem)
                                                : parse_absolute_uri(raw_target, &problem);
   if (!target) {
-    decision_.host = std::string(raw_target.substr(0, 200));
+    // What the client sent, for the log: query values can be secrets.
+    decision_.host = bottle::http::loggable_target(raw_target);
     refuse(400, problem);
     return;
   }
@@ -126,7 +199,7 @@ void ProxyConnection::on_head(const Parser::value_type& request) {
   if (!connect_) {
     // One request per connection to the upstream: a second request on a
     // kept-alive connection could name another host and skip the checks.
-    Parser::value_type forward = request;
+    http::request_header<> forward = request.base();
     forward.target(target_.origin_form);
     for (auto name : {"Proxy-Connection", "Proxy-Authorization", "Keep-Alive", "Connection"}) {
       forward.erase(name);
@@ -136,9 +209,10 @@ void ProxyConnection::on_head(const Parser::value_type& request) {
                 (v6 ? "[" + target_.host + "]" : target_.host) +
                     (target_.port == 80 ? "" : ":" + std::to_string(target_.port)));
     forward.set(http::field::connection, "close");
+    chunked_body_ = request.chunked();
     std::ostringstream head;
-    head << forward.base();
-    to_upstream_ = head.str() + to_upstream_;
+    head << forward;
+    head_to_upstream_ = head.str();
   }
   resolve();
 }
@@ -185,7 +259,10 @@ void ProxyConnection::resolve() {
 
 void ProxyConnection::dial_next() {
   if (next_candidate_ >= candidates_.size()) {
-    refuse(502, "cannot connect to " + target_.host + ":" + std::to_string(target_.port));
+    const std::string where = target_.ip_literal
+                                  ? IpAddress::parse(target_.host)->with_port(target_.port)
+                                  : target_.host + ":" + std::to_string(target_.port);
+    refuse(502, "cannot connect to " + where);
     return;
   }
   const IpAddress& a = candidates_[next_candidate_++];
@@ -216,47 +293,152 @@ void ProxyConnection::on_upstream_connected() {
   relaying_ = true;
   decision_.allowed = true;
   decision_.reason = audit_note_.empty() ? (connect_ ? "tunnel" : "forwarded") : audit_note_;
-  if (connect_) client_->write("HTTP/1.1 200 Connection Established\r\n\r\n");
-  if (!to_upstream_.empty()) {
-    decision_.bytes_to_upstream += to_upstream_.size();
-    upstream_->write(std::move(to_upstream_));
-    to_upstream_.clear();
-  }
   const auto& cfg = server_.config();
   lifetime_timer_.start(static_cast<std::uint64_t>(cfg.max_tunnel_seconds) * 1000,
                         [this] { finish("tunnel lifetime limit reached"); });
   touch();
-  relay();
+  relay_upstream();
+  std::string early = std::move(pending_);
+  pending_.clear();
+  if (connect_) {
+    client_->write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (cfg.sni_verification) {
+      // The ClientHello must come in time, as the head had to.
+      const int seconds = cfg.header_timeout_seconds;
+      phase_timer_.start(static_cast<std::uint64_t>(seconds) * 1000, [this, seconds] {
+        block_tunnel("no complete TLS ClientHello within " + std::to_string(seconds) + "s");
+      });
+      client_stream_ = ClientStream::hello;
+      client_->resume_reading();
+      if (!early.empty()) check_hello(early);
+      return;
+    }
+    client_stream_ = ClientStream::tunnel;
+    client_->resume_reading();
+    if (!early.empty()) on_client_data(early);
+    return;
+  }
+  decision_.bytes_to_upstream += head_to_upstream_.size();
+  to_upstream(std::move(head_to_upstream_));
+  client_stream_ = ClientStream::request_body;
+  client_->resume_reading();
+  feed_body(early);
 }
 
-void ProxyConnection::relay() {
-  auto pipe = [this](bottle::uv::TcpStream& from, bottle::uv::TcpStream& to, std::uint64_t& counter,
-                     bool& from_done, const char* side) {
-    from.read(
-        [this, &from, &to, &counter](std::string_view data) {
-          counter += data.size();
-          touch();
-          to.write(std::string(data), [this, &from, &to](int status) {
-            if (status < 0) {
-              finish("write failed");
-            } else if (to.write_queue_bytes() < kHighWater / 2) {
-              from.resume_reading();
-            }
-          });
-          if (to.write_queue_bytes() > kHighWater) from.pause_reading();
-        },
-        [this, &to, &from_done, side](int status) {
+void ProxyConnection::check_hello(std::string_view data) {
+  hello_bytes_.append(data);
+  switch (hello_.feed(data)) {
+    case ClientHelloReader::State::need_more:
+      return;
+    case ClientHelloReader::State::malformed:
+      block_tunnel("malformed TLS ClientHello: " + hello_.problem());
+      return;
+    case ClientHelloReader::State::not_tls:
+      if (server_.config().sni_require_tls) {
+        block_tunnel("the tunnel does not start with a TLS ClientHello "
+                     "(forward_proxy.sni_require_tls)");
+        return;
+      }
+      break;
+    case ClientHelloReader::State::done: {
+      const auto& sni = hello_.server_name();
+      if (sni && *sni != target_.host) {
+        block_tunnel("SNI mismatch: CONNECT to " + target_.host + " carries a TLS ClientHello for " +
+                     *sni);
+        return;
+      }
+      if (!sni && !is_ip_literal_host(target_.host)) {
+        block_tunnel("TLS ClientHello without a server name (SNI) for CONNECT to " + target_.host);
+        return;
+      }
+      break;
+    }
+  }
+  phase_timer_.stop();
+  client_stream_ = ClientStream::tunnel;
+  std::string held = std::move(hello_bytes_);
+  hello_bytes_.clear();
+  decision_.bytes_to_upstream += held.size();
+  touch();
+  to_upstream(std::move(held));
+}
+
+void ProxyConnection::feed_body(std::string_view data) {
+  pending_.append(data);
+  char piece[kBodyPiece];
+  while (!parser_->is_done()) {
+    auto& body = parser_->get().body();
+    body.data = piece;
+    body.size = sizeof piece;
+    boost::beast::error_code ec;
+    const std::size_t used = parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
+    pending_.erase(0, used);
+    const std::size_t produced = sizeof piece - body.size;
+    if (produced > 0) {
+      std::string_view bytes(piece, produced);
+      std::string framed = chunked_body_ ? bottle::http::chunk(bytes) : std::string(bytes);
+      decision_.bytes_to_upstream += framed.size();
+      to_upstream(std::move(framed));
+    }
+    if (ec == http::error::need_buffer) continue;  // the piece is full: decode more
+    if (ec == http::error::need_more) return;      // wait for the client
+    if (ec) {
+      // The head is already upstream: all that is left is to end both sides.
+      finish("malformed request body: " + ec.message());
+      return;
+    }
+    if (used == 0 && produced == 0) return;
+  }
+  if (chunked_body_) {
+    decision_.bytes_to_upstream += bottle::http::kLastChunk.size();
+    to_upstream(std::string(bottle::http::kLastChunk));
+  }
+  // Exactly one request went upstream. Whatever else the client sent is not
+  // forwarded: not checked, so never passed on.
+  client_stream_ = ClientStream::request_ended;
+  unforwarded_bytes_ += pending_.size();
+  pending_.clear();
+}
+
+void ProxyConnection::to_upstream(std::string bytes) {
+  if (bytes.empty()) return;
+  upstream_->write(std::move(bytes), [this](int status) {
+    if (status < 0) {
+      finish("write to upstream failed");
+    } else if (upstream_->write_queue_bytes() < kHighWater / 2 &&
+               (client_stream_ == ClientStream::tunnel ||
+                client_stream_ == ClientStream::request_body)) {
+      client_->resume_reading();
+    }
+  });
+  if (upstream_->write_queue_bytes() > kHighWater) client_->pause_reading();
+}
+
+void ProxyConnection::relay_upstream() {
+  upstream_->read(
+      [this](std::string_view data) {
+        decision_.bytes_to_client += data.size();
+        touch();
+        client_->write(std::string(data), [this](int status) {
           if (status < 0) {
-            finish(std::string(side) + " connection error: " + uv_strerror(status));
-            return;
+            finish("write to client failed");
+          } else if (client_->write_queue_bytes() < kHighWater / 2) {
+            upstream_->resume_reading();
           }
-          from_done = true;
-          to.shutdown_write();
-          if (client_done_ && upstream_done_) finish("closed");
         });
-  };
-  pipe(*client_, *upstream_, decision_.bytes_to_upstream, client_done_, "client");
-  pipe(*upstream_, *client_, decision_.bytes_to_client, upstream_done_, "upstream");
+        if (client_->write_queue_bytes() > kHighWater) upstream_->pause_reading();
+      },
+      [this](int status) {
+        if (status < 0) {
+          finish(std::string("upstream connection error: ") + uv_strerror(status));
+          return;
+        }
+        upstream_done_ = true;
+        // After the queued bytes: the client reads the whole response, then
+        // its end, and closes; the idle timer bounds one that never does.
+        client_->shutdown_write();
+        if (client_done_) finish("closed");
+      });
 }
 
 void ProxyConnection::touch() {
@@ -272,6 +454,27 @@ bool ProxyConnection::blocked_by_policy(const std::string& why) {
   // audit mode, or enforce: false: say what would have happened, and go on.
   audit_note_ = "audit: would block: " + why;
   return false;
+}
+
+void ProxyConnection::block_tunnel(const std::string& reason) {
+  if (finished_ || logged_) return;
+  if (!server_.config().blocking()) {
+    // audit: the tunnel goes on, and the line says what would have been refused.
+    decision_.reason = "tunnel, audit: would block: " + reason;
+    phase_timer_.stop();
+    client_stream_ = ClientStream::tunnel;
+    std::string held = std::move(hello_bytes_);
+    hello_bytes_.clear();
+    decision_.bytes_to_upstream += held.size();
+    to_upstream(std::move(held));
+    return;
+  }
+  decision_.allowed = false;
+  decision_.reason = reason;
+  decision_.duration = std::chrono::steady_clock::now() - started_;
+  server_.log().record(decision_);
+  logged_ = true;
+  finish(reason);
 }
 
 void ProxyConnection::refuse(int status, const std::string& reason) {
@@ -305,6 +508,10 @@ void ProxyConnection::finish(const std::string& why) {
       decision_.reason = why;
     else
       decision_.reason += ", " + why;
+    if (unforwarded_bytes_ > 0) {
+      decision_.reason += ", " + std::to_string(unforwarded_bytes_) +
+                          " bytes after the request not forwarded";
+    }
     server_.log().record(decision_);
   }
   logged_ = true;

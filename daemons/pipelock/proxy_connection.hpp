@@ -1,6 +1,6 @@
 #pragma once
 
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
@@ -10,6 +10,7 @@
 
 #include "bottle/uv/tcp.hpp"
 #include "bottle/uv/timer.hpp"
+#include "client_hello.hpp"
 #include "decision_log.hpp"
 #include "ip_address.hpp"
 #include "proxy_target.hpp"
@@ -19,9 +20,16 @@ namespace pipelock {
 class ProxyServer;
 
 // One agent connection: read the request head (Beast's parser, within the
-// size and time limits), decide, resolve once, check every address, dial the
-// address that was checked (so a second lookup cannot rebind the name), then
-// relay bytes both ways with backpressure until either side is done.
+// size and time limits, however its bytes are split), decide, resolve once,
+// check every address, dial the address that was checked (so a second lookup
+// cannot rebind the name), then relay with backpressure until either side is
+// done. Nothing reaches an upstream that was not parsed and decided on:
+//   - a plain request is forwarded as exactly one request, its body framed
+//     by pipelock (Content-Length bytes, or chunks it re-encodes), and the
+//     connection ends with it: bytes after it (a pipelined request) are never
+//     forwarded;
+//   - a tunnel to a host starts with the client's TLS ClientHello, whose
+//     server name must be the CONNECT host (forward_proxy.sni_verification).
 class ProxyConnection {
  public:
   ProxyConnection(ProxyServer& server, std::uint64_t id,
@@ -38,17 +46,34 @@ class ProxyConnection {
   bool relaying() const { return relaying_; }
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
+  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
+  // What the client's bytes are, where the connection is.
+  enum class ClientStream {
+    head,           // the request head, not complete yet
+    held,           // head decided; resolving and dialling, client paused
+    hello,          // tunnel open; waiting for the TLS ClientHello to check its SNI
+    tunnel,         // tunnel bytes, relayed as they come
+    request_body,   // a plain request's body, parsed and re-framed
+    request_ended,  // the one request is forwarded; nothing more goes upstream
+  };
 
   void on_client_data(std::string_view data);
+  void on_client_end(int status);
+  void read_head(std::string_view data);
   void on_head(const Parser::value_type& request);
+  void feed_body(std::string_view data);
+  void check_hello(std::string_view data);
   void refuse(int status, const std::string& reason);
+  // Refuses a tunnel already answered with 200: logs and closes.
+  void block_tunnel(const std::string& reason);
   // Refuses for `why` unless pipelock only audits; true when refused.
   bool blocked_by_policy(const std::string& why);
   void resolve();
   void dial_next();
   void on_upstream_connected();
-  void relay();
+  void to_upstream(std::string bytes);
+  void relay_upstream();
   void touch();
   void finish(const std::string& why);
 
@@ -58,13 +83,19 @@ class ProxyConnection {
   std::unique_ptr<bottle::uv::TcpStream> upstream_;
   std::unique_ptr<bottle::uv::Resolve> resolve_;
   std::unique_ptr<Parser> parser_;
-  std::string head_;         // bytes read while the head is incomplete
-  std::string to_upstream_;  // what goes upstream first: a rewritten head, early bytes
+  ClientStream client_stream_ = ClientStream::head;
+  std::string pending_;        // client bytes read but not yet consumed by the parser
+  std::size_t head_bytes_ = 0;  // head bytes the parser consumed so far
+  std::string head_to_upstream_;  // a plain request's head, rewritten
+  bool chunked_body_ = false;
+  ClientHelloReader hello_;
+  std::string hello_bytes_;  // tunnel bytes held while the ClientHello is read
+  std::uint64_t unforwarded_bytes_ = 0;  // client bytes after the request, never sent
   bool connect_ = false;
   ProxyTarget target_;
   std::vector<IpAddress> candidates_;
   std::size_t next_candidate_ = 0;
-  bottle::uv::Timer phase_timer_;  // header, then dial deadline
+  bottle::uv::Timer phase_timer_;  // header, then dial, then ClientHello deadline
   bottle::uv::Timer idle_timer_;
   bottle::uv::Timer lifetime_timer_;
   Decision decision_;

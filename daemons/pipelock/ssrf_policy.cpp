@@ -12,15 +12,43 @@ std::vector<Cidr> SsrfPolicy::default_blocked() {
   return out;
 }
 
-std::optional<std::string> SsrfPolicy::refusal(const IpAddress& address) const {
-  const IpAddress a = address.unmapped();
+SsrfPolicy::SsrfPolicy(std::vector<Cidr> blocked, std::vector<Cidr> allowed)
+    : blocked_(std::move(blocked)), allowed_(std::move(allowed)) {
+  for (auto& c : floor()) blocked_.push_back(std::move(c));
+}
+
+std::vector<Cidr> SsrfPolicy::floor() {
+  std::vector<Cidr> out;
+  for (const char* c : {"127.0.0.0/8", "0.0.0.0/8", "169.254.0.0/16", "::1/128", "::/128",
+                        "fe80::/10"}) {
+    out.push_back(*Cidr::parse(c, nullptr));
+  }
+  return out;
+}
+
+std::optional<std::string> SsrfPolicy::refusal_of_one(const IpAddress& shown,
+                                                      const IpAddress& judged) const {
   for (const auto& allowed : allowed_) {
-    if (allowed.contains(a)) return std::nullopt;
+    if (allowed.contains(judged)) return std::nullopt;
   }
   for (const auto& blocked : blocked_) {
-    if (blocked.contains(a)) {
-      return "internal address " + address.to_string() + " (" + blocked.to_string() + ")";
+    if (blocked.contains(judged)) {
+      std::string why = "internal address " + shown.to_string() + " (" + blocked.to_string();
+      if (judged.v6 != shown.v6) why += ", the IPv4 address " + judged.to_string() + " inside it";
+      return why + ")";
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> SsrfPolicy::refusal(const IpAddress& address) const {
+  // An exemption of the address itself covers what it carries.
+  for (const auto& allowed : allowed_) {
+    if (allowed.contains(address)) return std::nullopt;
+  }
+  if (auto why = refusal_of_one(address, address.unmapped())) return why;
+  for (const auto& inner : address.embedded_ipv4()) {
+    if (auto why = refusal_of_one(address, inner)) return why;
   }
   return std::nullopt;
 }

@@ -79,3 +79,33 @@ TEST(Cidr, InsistsOnTheCanonicalForm) {
   EXPECT_TRUE(Cidr::parse("fd00::/8", &problem));
   EXPECT_EQ(Cidr::parse("10.1.2.3", &problem)->prefix, 32) << "a bare address is a /32";
 }
+
+TEST(EmbeddedIpv4, EveryTransitionFormYieldsTheIpv4Inside) {
+  auto inside = [](const char* v6) {
+    std::vector<std::string> out;
+    for (const auto& a : pipelock::IpAddress::parse(v6)->embedded_ipv4()) out.push_back(a.to_string());
+    return out;
+  };
+  EXPECT_EQ(inside("::ffff:10.1.2.3"), std::vector<std::string>{"10.1.2.3"});
+  EXPECT_EQ(inside("::127.0.0.1"), std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(inside("64:ff9b::7f00:1"), std::vector<std::string>{"127.0.0.1"});
+  // RFC 6052 /48: octets 6-7, then the reserved octet 8, then octets 9-10.
+  EXPECT_EQ(inside("64:ff9b:1:7f00:0:100::"), std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(inside("2002:a9fe:a9fe::1"), std::vector<std::string>{"169.254.169.254"});
+  // Teredo: the server's address, and the client's, stored inverted.
+  EXPECT_EQ(inside("2001:0:102:304::80ff:fffe"),
+            (std::vector<std::string>{"1.2.3.4", "127.0.0.1"}));
+  EXPECT_TRUE(inside("2001:db8::1").empty());
+  EXPECT_TRUE(inside("2606:4700::1111").empty());
+}
+
+TEST(SsrfFloor, NoInternalListRemovesLoopbackUnspecifiedOrLinkLocal) {
+  pipelock::SsrfPolicy none({}, {});
+  for (const char* a : {"127.0.0.1", "0.0.0.0", "169.254.169.254", "::1", "::", "fe80::1",
+                        "64:ff9b::7f00:1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(none.refusal(*pipelock::IpAddress::parse(a))) << a;
+  }
+  EXPECT_FALSE(none.refusal(*pipelock::IpAddress::parse("10.0.0.1")));  // internal: [] says so
+  pipelock::SsrfPolicy exempt({}, {*pipelock::Cidr::parse("127.0.0.1/32", nullptr)});
+  EXPECT_FALSE(exempt.refusal(*pipelock::IpAddress::parse("127.0.0.1")));
+}

@@ -65,7 +65,7 @@ TEST(PipelockConfig, APartialFileTakesPipelocksDefaults) {
 
 TEST(PipelockConfig, KeysPipelockDefinesButWeDoNotImplementWarnWithTheirLine) {
   const auto cfg = parse_pipelock_config(
-      "mode: strict\napi_allowlist: [a.com]\ndlp:\n  enabled: true\n", "p.yaml");
+      "mode: strict\napi_allowlist: [a.com]\ndlp:\n  scan_env: true\n", "p.yaml");
   ASSERT_EQ(cfg.warnings.size(), 1u);
   EXPECT_EQ(cfg.warnings[0],
             "p.yaml:3: key 'dlp' is not implemented by this pipelock and is ignored");
@@ -73,9 +73,11 @@ TEST(PipelockConfig, KeysPipelockDefinesButWeDoNotImplementWarnWithTheirLine) {
 
 TEST(PipelockConfig, BadFilesNameTheKeyAndLine) {
   EXPECT_EQ(error_of("mode: strict\napi_allowlist: [a.com]\napi_alowlist: [b.com]\n"),
-            "pipelock.yaml:3: key 'api_alowlist': unknown key");
+            "pipelock.yaml:3: key 'api_alowlist': unknown key: neither this pipelock nor the "
+            "public one defines it");
   EXPECT_EQ(error_of("api_allowlist: [a.com]\nforward_proxy:\n  enabled: true\n  enabeld: false\n"),
-            "pipelock.yaml:4: key 'forward_proxy.enabeld': unknown key");
+            "pipelock.yaml:4: key 'forward_proxy.enabeld': unknown key: neither this pipelock nor "
+            "the public one defines it");
   EXPECT_EQ(error_of("mode: strict\napi_allowlist: []\n"),
             "pipelock.yaml:2: key 'api_allowlist': strict mode with an empty allowlist would "
             "refuse everything");
@@ -121,4 +123,43 @@ TEST(PipelockConfig, InterceptionNeedsReadableCaFilesWithAPrivateKey) {
   EXPECT_NE(error_of("tls_interception: {enabled: true, ca_cert: /nonexistent}\n").find("ca_key"),
             std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST(PipelockConfig, ThePublicPipelocksPresetsAndEverySectionOfItsSchemaLoad) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(PUBLIC_FIXTURES)) {
+    ++files;
+    try {
+      const auto cfg = load_pipelock_config(entry.path().string());
+      for (const auto& w : cfg.warnings) {
+        EXPECT_NE(w.find("is not implemented"), std::string::npos) << w;
+      }
+    } catch (const bottle::config::ConfigError& e) {
+      ADD_FAILURE() << entry.path() << ":\n" << e.what();
+    }
+  }
+  EXPECT_GE(files, 20);
+  // The list, each accepted with a warning naming its line.
+  const auto cfg = parse_pipelock_config(
+      "api_allowlist: [a.com]\nscan_api: {}\nseed_phrase_detection: {}\nairlock: {}\n"
+      "taint: {}\nredaction: {}\ncross_request_detection: {}\nbehavioral_baseline: {}\n"
+      "media_policy: {}\naddress_protection: {}\nreverse_proxy: {}\n"
+      "forward_proxy: {sni_verification: true}\ntls_interception: {max_response_bytes: 1024}\n",
+      "p.yaml");
+  EXPECT_EQ(cfg.warnings.size(), 11u);
+  EXPECT_TRUE(cfg.sni_verification);
+}
+
+TEST(PipelockConfig, EveryMistakeOfAFileIsReportedAtOnce) {
+  const std::string all = error_of(
+      "mode: paranoid\napi_allowlist: [a.com]\nforward_proxy:\n  enabld: true\n"
+      "  max_tunnel_seconds: -1\nairlock:\n  tigers: {}\nssrf: {ip_allowlist: [10.0.0.1/8]}\n");
+  for (const char* expected :
+       {"pipelock.yaml:1: key 'mode': 'paranoid' must be strict, balanced or audit",
+        "pipelock.yaml:4: key 'forward_proxy.enabld': unknown key",
+        "pipelock.yaml:5: key 'forward_proxy.max_tunnel_seconds': must be a whole number",
+        "pipelock.yaml:7: key 'airlock.tigers': unknown key",
+        "pipelock.yaml:8: key 'ssrf.ip_allowlist': '10.0.0.1/8' has host bits set"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << "\nin:\n" << all;
+  }
 }

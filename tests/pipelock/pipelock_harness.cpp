@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 #include <stdexcept>
 
 #include "bottle/subprocess.hpp"
@@ -42,6 +43,24 @@ Upstream::Upstream() : dir_(scratch("pipelock-upstream")) {
   if (!line) throw std::runtime_error("http.server did not start");
   const size_t at = line->find(" port ");
   port_ = std::stoi(line->substr(at + 6));
+}
+
+TlsUpstream::TlsUpstream() : dir_(scratch("pipelock-tls")) {
+  must({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        "-nodes", "-days", "2", "-subj", "/CN=allowed.test", "-addext",
+        "subjectAltName=DNS:allowed.test,DNS:evil.test", "-keyout", (dir_ / "key.pem").string(),
+        "-out", (dir_ / "cert.pem").string()});
+  fs::create_directories(dir_ / "site");
+  std::ofstream(dir_ / "site" / "index.html") << "hello-over-tls\n";
+  bottle_test::make_bare_repository(dir_ / "site" / "repo.git", "a repository behind pipelock");
+  must({"git", "-C", (dir_ / "site" / "repo.git").string(), "update-server-info"});
+  process_ = std::make_unique<Process>(std::vector<std::string>{
+      "python3", "-u", UPSTREAMS_PY, "tls", (dir_ / "port").string(), (dir_ / "cert.pem").string(),
+      (dir_ / "key.pem").string(), (dir_ / "site").string()});
+  for (int i = 0; i < 2000 && !fs::exists(dir_ / "port"); ++i) {
+    std::this_thread::sleep_for(10ms);  // the port file appears once it listens
+  }
+  port_ = std::stoi(run({"cat", (dir_ / "port").string()}).second);
 }
 
 Upstream::~Upstream() {

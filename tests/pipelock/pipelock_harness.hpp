@@ -34,6 +34,22 @@ class Upstream {
   int port_ = 0;
 };
 
+// An HTTPS upstream (Python's http.server over TLS, HTTP/1.1 keep-alive) whose
+// certificate covers allowed.test and evil.test: the server a fronted request
+// would succeed against. It serves index.html ("hello-over-tls") and repo.git,
+// a bare repository prepared for git's dumb HTTP protocol.
+class TlsUpstream {
+ public:
+  TlsUpstream();
+  int port() const { return port_; }
+  std::string ca() const { return (dir_ / "cert.pem").string(); }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<Process> process_;
+  int port_ = 0;
+};
+
 // The real pipelock with the given pipelock.yaml (listening on 127.0.0.1:0;
 // the port is read from its start-up line).
 class Pipelock {
