@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """egress benchmark: requests per second, added latency and download
-throughput for the same HTTPS upstream (nginx, on loopback) called three
-ways in one run: directly over HTTPS, through egress, and through mitmproxy
-in reverse-proxy mode with a small addon doing the same header injection.
+throughput for the same HTTPS upstream (nginx, on loopback) called four
+ways in one run: directly over HTTPS, through egress, through egress as it
+was before the reflection guard (EGRESS_BASELINE), and through mitmproxy in
+reverse-proxy mode with a small addon doing the same header injection.
 egress and mitmproxy both verify the upstream's certificate against the
 same test CA, and both dial the upstream directly (no CONNECT proxy), so the
-comparison is proxy against proxy. Run through bench/run-egress-bench."""
+comparison is proxy against proxy. Two downloads: a file of zero bytes
+(which cannot start a match, the guard's best case) and one of random
+base64 text (many bytes could start one of the token's base64 forms, a bad
+case for it). Run through bench/run-egress-bench."""
 
+import base64
 import os
 import re
 import shutil
@@ -17,6 +22,8 @@ import tempfile
 import time
 
 EGRESS = os.environ["EGRESS"]
+BASELINE = os.environ.get("EGRESS_BASELINE")
+BASELINE_REV = os.environ.get("EGRESS_BASELINE_REV", "?")
 DURATION = "5s"
 CONCURRENCY = 16
 BIG_MIB = 256
@@ -73,6 +80,10 @@ def start_nginx(tmp, port):
         f.write("ok\n")
     with open(f"{tmp}/www/big", "wb") as f:
         f.truncate(BIG_MIB << 20)
+    with open(f"{tmp}/www/text", "wb") as f:
+        block = base64.b64encode(os.urandom(3 << 20))
+        for _ in range(BIG_MIB // 4):
+            f.write(block)
     with open(f"{tmp}/nginx.conf", "w") as f:
         f.write(f"""
 worker_processes 1;
@@ -125,7 +136,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="egress-bench-")
     make_certs(tmp)
     CA = f"{tmp}/ca.pem"
-    up, eg, mp = free_port(), free_port(), free_port()
+    up, eg, before, mp = free_port(), free_port(), free_port(), free_port()
     procs = [start_nginx(tmp, up)]
     try:
         with open(f"{tmp}/routes.yaml", "w") as f:
@@ -134,9 +145,12 @@ def main():
         env = dict(os.environ, BOTTLE_TOKEN_BENCH=TOKEN)
         for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
             env.pop(name, None)
-        procs.append(subprocess.Popen(
-            [EGRESS, "--routes", f"{tmp}/routes.yaml", "--listen", f"127.0.0.1:{eg}",
-             "--ca-file", CA], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for binary, port in ((EGRESS, eg), (BASELINE, before)):
+            if binary:
+                procs.append(subprocess.Popen(
+                    [binary, "--routes", f"{tmp}/routes.yaml", "--listen", f"127.0.0.1:{port}",
+                     "--ca-file", CA], env=env, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL))
         with open(f"{tmp}/addon.py", "w") as f:
             f.write(ADDON)
         procs.append(subprocess.Popen(
@@ -147,28 +161,44 @@ def main():
              "--set", "stream_large_bodies=1m"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_accepting(eg)
+        if BASELINE:
+            wait_accepting(before)
         wait_accepting(mp)
         ways = [("direct (HTTPS)", f"https://localhost:{up}/"),
-                ("egress", f"http://127.0.0.1:{eg}/bench.test/"),
-                ("mitmproxy (reverse, addon)", f"http://127.0.0.1:{mp}/")]
+                ("egress", f"http://127.0.0.1:{eg}/bench.test/")]
+        if BASELINE:
+            ways.append(("egress before the guard", f"http://127.0.0.1:{before}/bench.test/"))
+        ways.append(("mitmproxy (reverse, addon)", f"http://127.0.0.1:{mp}/"))
         # wrk does not verify certificates; curl (the download) does.
         rows = []
         for name, base in ways:
             rps, _ = wrk(base + "small", CONCURRENCY)
             _, p50 = wrk(base + "small", 1)
-            rows.append((name, rps, p50, download_mib_s(base + "big")))
+            rows.append((name, rps, p50, download_mib_s(base + "big"),
+                         download_mib_s(base + "text")))
         direct_p50 = rows[0][2]
         print(f"egress benchmark: nginx upstream over TLS on loopback, wrk -t1 for {DURATION}, "
-              f"{os.cpu_count()} cores")
+              f"{os.cpu_count()} cores" +
+              (f"; egress before the guard is {BASELINE_REV}" if BASELINE else ""))
         print(f"{'':28} {'req/s (c=' + str(CONCURRENCY) + ')':>14} {'p50 latency (c=1)':>18} "
-              f"{'added to direct':>16} {f'{BIG_MIB} MiB download':>18}")
-        for name, rps, p50, mib in rows:
+              f"{'added to direct':>16} {f'{BIG_MIB} MiB zeros':>16} {f'{BIG_MIB} MiB text':>16}")
+        for name, rps, p50, zeros, text in rows:
             added = "" if name.startswith("direct") else f"+{p50 - direct_p50:.3f} ms"
-            print(f"{name:28} {rps:14.0f} {p50:15.3f} ms {added:>16} {mib:13.0f} MiB/s")
-        eg_row, mp_row = rows[1], rows[2]
+            print(f"{name:28} {rps:14.0f} {p50:15.3f} ms {added:>16} {zeros:10.0f} MiB/s "
+                  f"{text:10.0f} MiB/s")
+        eg_row, mp_row = rows[1], rows[-1]
         print(f"egress / mitmproxy: {eg_row[1] / mp_row[1]:.1f}x the requests per second, "
               f"{mp_row[2] / eg_row[2]:.1f}x lower p50 latency, "
               f"{eg_row[3] / mp_row[3]:.1f}x the download rate")
+        if BASELINE:
+            old = rows[2]
+            print(f"the reflection guard's cost (egress against {BASELINE_REV}): "
+                  f"{100 * (eg_row[1] / old[1] - 1):+.1f}% requests per second, "
+                  f"{eg_row[2] - old[2]:+.3f} ms p50, "
+                  f"{100 * (eg_row[3] / old[3] - 1):+.1f}% download (zeros), "
+                  f"{100 * (eg_row[4] / old[4] - 1):+.1f}% download (text)")
+        if eg_row[1] < 10 * mp_row[1]:
+            sys.exit("egress serves fewer than 10x mitmproxy's requests per second")
     finally:
         for p in procs:
             p.terminate()

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "bottle/text/join.hpp"
 #include "sidecar_configs.hpp"
 #include "yaml_text.hpp"
 
@@ -19,12 +20,6 @@ std::string literal(const std::string& s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
-}
-
 void harden(YAML::Node service) {
   service["security_opt"].push_back("no-new-privileges:true");
   service["cap_drop"].push_back("ALL");
@@ -35,7 +30,8 @@ YAML::Node sidecars_service(const BottleSpec& bottle, const BottlePaths& paths,
   YAML::Node s;
   s["image"] = kSidecarsImage;
   s["container_name"] = paths.sidecars_container();
-  s["environment"].push_back("CLAUDE_BOTTLE_SIDECAR_DAEMONS=" + join(daemons_for(bottle), ","));
+  s["environment"].push_back("CLAUDE_BOTTLE_SIDECAR_DAEMONS=" +
+                             bottle::text::join(daemons_for(bottle), ","));
   // egress reaches its upstreams through pipelock, beside it in this container.
   s["environment"].push_back("HTTPS_PROXY=http://127.0.0.1:" +
                              std::to_string(in_bundle::kPipelockPort));

@@ -201,7 +201,9 @@ void routes_edit(const BottlePaths& paths, const DockerCli& docker, std::ostream
   std::string text =
       "# egress routes of bottle " + paths.slug() +
       ": a YAML list; each route has host, upstream (https://), token_env,\n"
-      "# and optionally path_prefix (/), header (Authorization), value (\"Bearer {token}\").\n"
+      "# and optionally path_prefix (/), header (Authorization), value (\"Bearer {token}\"),\n"
+      "# methods ([GET, HEAD] makes a route read-only; default GET, HEAD, POST, PUT, PATCH,\n"
+      "# DELETE, OPTIONS).\n"
       "# Save and quit to apply.\n" +
       render_routes_list(original);
   EditBuffer buffer(paths, "routes", text);

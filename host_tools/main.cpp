@@ -105,9 +105,9 @@ int main(int argc, char** argv) {
   p_set->add_option("FILE", input_file, "hosts one per line ('-' or nothing: stdin)");
   for (auto* c : {p_add, p_remove}) c->add_option("HOST", hosts)->required();
 
-  std::map<std::string, std::string> route_flags = {{"host", ""},     {"path_prefix", ""},
-                                                    {"upstream", ""}, {"header", ""},
-                                                    {"value", ""},    {"token_env", ""}};
+  std::map<std::string, std::string> route_flags = {
+      {"host", ""},  {"path_prefix", ""}, {"upstream", ""}, {"header", ""},
+      {"value", ""}, {"token_env", ""},   {"methods", ""}};
   auto* routes = app.add_subcommand("routes", "show or change a bottle's egress routes");
   routes->require_subcommand(1);
   auto* r_show = routes->add_subcommand("show", "print the live routes as YAML");
@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
   r_add->add_option("--value", route_flags["value"], "header value, with {token} (Bearer {token})");
   r_add->add_option("--token-env", route_flags["token_env"], "host variable holding the token")
       ->required();
+  r_add->add_option("--methods", route_flags["methods"],
+                    "methods the route forwards, comma-separated (default GET,HEAD,POST,PUT,"
+                    "PATCH,DELETE,OPTIONS; GET,HEAD makes it read-only)");
   std::string remove_host;
   std::string remove_prefix;
   r_remove->add_option("HOST", remove_host)->required();

@@ -1,8 +1,10 @@
 #include "agent_target.hpp"
 
-#include <cctype>
-
 #include "bottle/config/hostname_rules.hpp"
+#include "bottle/http/loggable_target.hpp"
+#include "bottle/text/terminal_escape.hpp"
+#include "bottle/text/utf8.hpp"
+#include "canonical_target.hpp"
 
 namespace egress {
 
@@ -15,20 +17,7 @@ int hex_value(char c) {
   return -1;
 }
 
-bool has_dot_segment(std::string_view path) {
-  // Decode twice: a server behind a server may decode again.
-  const std::string decoded = percent_decoded(percent_decoded(path));
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = decoded.find_first_of("/\\", start);
-    const std::string_view segment =
-        std::string_view(decoded).substr(start, end == std::string::npos ? end : end - start);
-    if (segment == "." || segment == "..") return true;
-    if (end == std::string::npos) return false;
-    start = end + 1;
-  }
-}
-
+// "a=1&b" -> "a=…&b": keys stay, values go.
 }  // namespace
 
 std::string percent_decoded(std::string_view s) {
@@ -56,13 +45,14 @@ std::optional<AgentTarget> parse_agent_target(std::string_view target, std::stri
   };
   const char* shape = "egress URLs have the form http://egress:8080/<host>/<path>";
   if (!target.starts_with('/')) return fail(std::string("not an origin-form target; ") + shape);
+  if (target.find('#') != std::string_view::npos) {
+    return fail("a fragment ('#') is not part of a request");
+  }
   std::string_view query;
-  if (std::size_t q = target.find('?'); q != std::string_view::npos) {
+  const std::size_t q = target.find('?');
+  if (q != std::string_view::npos) {
     query = target.substr(q + 1);
     target = target.substr(0, q);
-  }
-  if (std::size_t hash = query.find('#'); hash != std::string_view::npos) {
-    query = query.substr(0, hash);
   }
   target.remove_prefix(1);
   const std::size_t slash = target.find('/');
@@ -70,12 +60,13 @@ std::optional<AgentTarget> parse_agent_target(std::string_view target, std::stri
   const std::string_view path = slash == std::string_view::npos ? "/" : target.substr(slash);
   if (host.empty()) return fail(std::string("no host in the path; ") + shape);
   if (auto why = bottle::config::hostname_problem(host, bottle::config::Wildcards::kRefused)) {
-    return fail("'" + std::string(host.substr(0, 100)) + "' " + *why + "; " + shape);
+    return fail("'" + std::string(bottle::text::truncate_utf8(host, 100)) + "' " + *why + "; " +
+                shape);
   }
-  for (unsigned char c : path) {
-    if (c <= 0x20 || c >= 0x7f) return fail("the path contains a space or control character");
+  if (auto why = path_problem(path)) return fail(*why);
+  if (q != std::string_view::npos) {
+    if (auto why = query_problem(query)) return fail(*why);
   }
-  if (has_dot_segment(path)) return fail("the path contains a '.' or '..' segment");
   return AgentTarget{bottle::config::normalize_hostname(host), std::string(path),
                      std::string(query)};
 }
@@ -84,20 +75,7 @@ std::string loggable_path(const AgentTarget& t) {
   std::string out = t.path;
   if (t.query.empty()) return out;
   out += '?';
-  std::size_t start = 0;
-  bool first = true;
-  for (;;) {
-    const std::size_t end = t.query.find('&', start);
-    const std::string_view pair = std::string_view(t.query).substr(
-        start, end == std::string::npos ? std::string::npos : end - start);
-    if (!first) out += '&';
-    first = false;
-    const std::size_t eq = pair.find('=');
-    out += pair.substr(0, eq);
-    if (eq != std::string_view::npos) out += "=…";
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  bottle::http::append_redacted_query(out, t.query);
   return out;
 }
 

@@ -11,15 +11,14 @@ namespace egress {
 // service, the rest is the path on it.
 struct AgentTarget {
   std::string host;   // normal form (lower case)
-  std::string path;   // starts with '/'
-  std::string query;  // without the '?'; may be empty
+  std::string path;   // starts with '/'; in canonical form, forwarded as it is
+  std::string query;  // without the '?'; empty when there is no '?'
 };
 
 // Splits an origin-form request target. Nothing when it is not of that form,
-// with `problem` saying why. Paths with "." or ".." segments (also when
-// percent-encoded, or written with '\') are refused: an upstream that
-// normalises them could be walked out of the route's path prefix with the
-// route's token attached.
+// or when its path or query is not in the canonical form
+// (canonical_target.hpp), with `problem` saying why (never quoting the
+// query, whose values can be secrets).
 std::optional<AgentTarget> parse_agent_target(std::string_view target, std::string* problem);
 
 // The path and the query with every value replaced by "…": what the request

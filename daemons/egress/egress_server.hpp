@@ -8,6 +8,8 @@
 #include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
+#include "connection_context.hpp"
+#include "egress_settings.hpp"
 #include "live_routes.hpp"
 #include "proxy_settings.hpp"
 #include "request_log.hpp"
@@ -18,21 +20,9 @@ namespace egress {
 
 class EgressConnection;
 
-struct EgressSettings {
-  std::string listen_host = "0.0.0.0";
-  int listen_port = 8080;
-  int header_timeout_seconds = 30;
-  int connect_timeout_seconds = 30;
-  // Long enough for a slow upstream (a clone's pack being computed) or a
-  // quiet event stream; short enough that abandoned connections go.
-  int idle_timeout_seconds = 300;
-  std::size_t max_connections = 512;
-  std::size_t max_header_bytes = 64 * 1024;
-};
-
 // Accepts agent connections and runs one EgressConnection for each, within
-// the connection cap.
-class EgressServer {
+// the connection cap; each sees the server only as its ConnectionContext.
+class EgressServer : private ConnectionContext {
  public:
   struct Parts {
     const EgressSettings& settings;
@@ -44,34 +34,39 @@ class EgressServer {
   };
 
   EgressServer(bottle::uv::Loop& loop, Parts parts);
-  ~EgressServer();
+  ~EgressServer() override;
   EgressServer(const EgressServer&) = delete;
   EgressServer& operator=(const EgressServer&) = delete;
 
   int port() const { return listener_.port(); }
   // Stops listening and closes connections waiting for a next request;
-  // requests in flight go on. Returns how many are left.
+  // requests in flight go on, and their connections close after them.
+  // Returns how many are left.
   std::size_t stop_accepting();
   // Calls `fn` once no connection is left.
   void when_idle(std::function<void()> fn);
   // Closes everything now.
   void stop();
 
-  // For connections.
-  bottle::uv::Loop& loop() { return loop_; }
-  const EgressSettings& settings() const { return parts_.settings; }
-  LiveRoutes& routes() { return parts_.routes; }
-  const TokenStore& tokens() const { return parts_.tokens; }
-  const TlsContext& tls() const { return parts_.tls; }
-  const ProxySettings& proxies() const { return parts_.proxies; }
-  RequestLog& log() { return parts_.log; }
-  void release(std::uint64_t id);
-
  private:
   void accept(std::unique_ptr<bottle::uv::TcpStream> client);
 
+  // ConnectionContext
+  bottle::uv::Loop& loop() override { return loop_; }
+  const EgressSettings& settings() const override { return parts_.settings; }
+  std::shared_ptr<const RouteTable> current_routes() const override {
+    return parts_.routes.current();
+  }
+  const TokenStore& tokens() const override { return parts_.tokens; }
+  std::unique_ptr<UpstreamChannel> new_channel(const std::string& host, int port,
+                                               UpstreamChannel::Callbacks callbacks) override;
+  RequestLog& log() override { return parts_.log; }
+  bool serving() const override { return serving_; }
+  void release(std::uint64_t id) override;
+
   bottle::uv::Loop& loop_;
   Parts parts_;
+  bool serving_ = true;
   bottle::uv::ConnectionSet<EgressConnection> connections_;
   bottle::uv::TcpListener listener_;
 };

@@ -108,8 +108,13 @@ std::string upstream_request_head(const http::request_header<>& agent, const Age
   // egress answers "Expect: 100-continue" itself, before it dials.
   drop.insert("expect");
   drop.insert("host");
+  drop.insert("accept-encoding");
   copy_fields(agent, out, drop);
   out.set(http::field::host, upstream.authority);
+  // The reflection guard reads every response body; a compressed one it
+  // would have to decode first (it does, for an upstream that compresses
+  // regardless), so compression is declined at the source.
+  out.set(http::field::accept_encoding, "identity");
   std::string value = route.value;
   value.replace(value.find("{token}"), 7, token);
   out.set(route.header, value);
@@ -120,23 +125,26 @@ std::string upstream_request_head(const http::request_header<>& agent, const Age
 }
 
 std::string agent_response_head(const http::response_header<>& upstream, Framing body,
-                                bool keep_alive) {
+                                bool keep_alive, bool decoded) {
   http::response_header<> out;
   out.result(upstream.result_int());
   out.reason(upstream.reason());
   out.version(11);
   std::set<std::string> drop = dropped_headers(upstream);
-  if (body.kind == Framing::kNone) drop.erase("content-length");
+  if (body.kind == Framing::kNone && !decoded) drop.erase("content-length");
+  if (decoded) drop.insert("content-encoding");
   copy_fields(upstream, out, drop);
   set_framing(out, body);
   out.set(http::field::connection, keep_alive ? "keep-alive" : "close");
   return serialized(out);
 }
 
-std::string local_response(int status, const std::string& body) {
+std::string local_response(int status, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& extra) {
   http::response_header<> out;
   out.result(static_cast<unsigned>(status));
   out.version(11);
+  for (const auto& [name, value] : extra) out.set(name, value);
   out.set(http::field::content_type, "text/plain; charset=utf-8");
   out.set(http::field::content_length, std::to_string(body.size()));
   out.set(http::field::connection, "close");

@@ -16,15 +16,19 @@ std::string lower(std::string s) {
 }  // namespace
 
 bool is_git_push(const AgentTarget& target) {
+  // The target is canonical (no encoded unreserved characters, no ';' in the
+  // path, no dot segments), so these comparisons see what the upstream sees;
+  // decoding anyway costs nothing and keeps the check sound on its own.
   std::string path = lower(percent_decoded(target.path));
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.ends_with("/git-receive-pack")) return true;
   // Any request naming the receive-pack service, whatever the path: a
   // server may answer the advertisement under another spelling of /info/refs.
+  // Some query parsers also split pairs on ';'.
   const std::string query = lower(percent_decoded(target.query));
   std::size_t start = 0;
   for (;;) {
-    const std::size_t end = query.find('&', start);
+    const std::size_t end = query.find_first_of("&;", start);
     std::string_view pair = std::string_view(query).substr(
         start, end == std::string::npos ? std::string::npos : end - start);
     while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "bottle/config/config_error.hpp"
+#include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/signal.hpp"
 #include "egress_server.hpp"
@@ -39,6 +40,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--connect-timeout", settings.connect_timeout_seconds,
                  "seconds to reach an upstream (through the proxy, TLS included)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--response-timeout", settings.response_timeout_seconds,
+                 "seconds from the end of a request to the upstream's response head (then 504)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--idle-timeout", settings.idle_timeout_seconds,
@@ -89,7 +94,7 @@ int main(int argc, char** argv) {
     proxies = egress::ProxySettings::from_environment();
     tls = std::make_unique<egress::TlsContext>(ca_files);
   } catch (const std::exception& e) {
-    log->error("{}", e.what());
+    log->error("{}", bottle::text::escape_for_terminal(e.what()));
     return 2;
   }
   if (check_only) {
@@ -122,10 +127,12 @@ int main(int argc, char** argv) {
       };
       bottle::uv::Signal hangup(loop, SIGHUP, [&] {
         const auto outcome = routes->reload();
+        // The message quotes the file, which an approved proposal can have shaped.
+        const std::string message = bottle::text::escape_for_terminal(outcome.message);
         if (outcome.applied) {
-          log->info("SIGHUP: {}", outcome.message);
+          log->info("SIGHUP: {}", message);
         } else {
-          log->error("SIGHUP: {}", outcome.message);
+          log->error("SIGHUP: {}", message);
         }
       });
       bottle::uv::Signal term(loop, SIGTERM, [&] { stop("SIGTERM"); });

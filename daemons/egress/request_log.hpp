@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bottle/uv/stream_writer.hpp"
 
@@ -25,12 +26,29 @@ struct RequestRecord {
   std::string note;
 };
 
+// The reflection guard's decision on one response that carried the route's
+// token back: where it was found and in which forms, never the value.
+struct RedactionRecord {
+  std::string client;
+  std::string route;
+  std::string method;
+  std::string host;
+  std::string path;
+  std::vector<std::string> found_in;  // "header X-Debug", "body"
+  std::vector<std::string> forms;     // "raw", "base64", "hex (percent-encoded)", ...
+  std::uint64_t replaced = 0;
+};
+
 class RequestLog {
  public:
   RequestLog(bottle::uv::Loop& loop, int fd) : out_(loop, fd) {}
   void record(const RequestRecord& r) { out_.write(format(r)); }
-  // The JSON line as written.
+  void record(const RedactionRecord& r) { out_.write(format(r)); }
+  // The JSON lines as written. What the agent or the upstream chose (the
+  // method, path, notes quoting them, header names) is escaped for an
+  // operator's terminal.
   static std::string format(const RequestRecord& r);
+  static std::string format(const RedactionRecord& r);
 
  private:
   bottle::uv::StreamWriter out_;

@@ -14,13 +14,25 @@ TokenStore TokenStore::from_environment(char** envp) {
     by_name.emplace(std::string(entry.substr(prefix.size(), eq - prefix.size())),
                     std::string(entry.substr(eq + 1)));
   }
-  return TokenStore(std::move(by_name));
+  return TokenStore(by_name);
+}
+
+TokenStore::TokenStore(const std::map<std::string, std::string>& by_name) {
+  for (const auto& [name, value] : by_name) {
+    if (value.empty()) continue;  // as good as missing: find() says there is none
+    by_name_.emplace(name, Token{value, std::make_shared<const ReflectionPatterns>(value)});
+  }
 }
 
 std::optional<std::string_view> TokenStore::find(const std::string& token_env) const {
   auto it = by_name_.find(token_env);
-  if (it == by_name_.end() || it->second.empty()) return std::nullopt;
-  return it->second;
+  if (it == by_name_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+const ReflectionPatterns* TokenStore::patterns(const std::string& token_env) const {
+  auto it = by_name_.find(token_env);
+  return it == by_name_.end() ? nullptr : it->second.patterns.get();
 }
 
 }  // namespace egress

@@ -1,4 +1,5 @@
 #include "agent_target.hpp"
+#include "bottle/http/loggable_target.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,20 +36,44 @@ TEST(AgentTarget, OtherShapesAreRefusedWithTheExpectedForm) {
 }
 
 TEST(AgentTarget, DotSegmentsAreRefusedInEverySpelling) {
-  for (const char* t :
-       {"/a.com/x/../y", "/a.com/..", "/a.com/./x", "/a.com/x/%2e%2e/y", "/a.com/x/%2E%2e",
-        "/a.com/x%2f..%2fy", "/a.com/x/%252e%252e/y", "/a.com/x\\..\\y", "/a.com/x/%5c..%5cy"}) {
+  for (const char* t : {"/a.com/x/../y", "/a.com/..", "/a.com/./x", "/a.com/x/%2e%2e/y",
+                        "/a.com/x/%2E%2e", "/a.com/x/.../y"}) {
     EXPECT_EQ(problem_of(t), "the path contains a '.' or '..' segment") << t;
   }
+  // Spellings that hide a dot segment from a check but not from every
+  // server are not in the canonical form, and are refused for that.
+  for (const char* t : {"/a.com/x%2f..%2fy", "/a.com/x/%252e%252e/y", "/a.com/x\\..\\y",
+                        "/a.com/x/%5c..%5cy", "/a.com/x/..;/y", "/a.com/x/..%00/y"}) {
+    EXPECT_NE(problem_of(t), "") << t;
+  }
   std::string problem;
-  EXPECT_TRUE(parse_agent_target("/a.com/x/..y/.z/...", &problem)) << problem;
+  EXPECT_TRUE(parse_agent_target("/a.com/x/..y/.z", &problem)) << problem;
+}
+
+TEST(AgentTarget, ATargetIsForwardedExactlyAsItWasSent) {
+  std::string problem;
+  auto t = parse_agent_target("/a.com/%C3%A9/a%20b?q=a%2Fb&x", &problem);
+  ASSERT_TRUE(t) << problem;
+  EXPECT_EQ(t->path, "/%C3%A9/a%20b");
+  EXPECT_EQ(t->query, "q=a%2Fb&x");
+  EXPECT_FALSE(parse_agent_target("/a.com/x?", &problem));
+  EXPECT_FALSE(parse_agent_target("/a.com/x#y", &problem));
+  EXPECT_EQ(problem, "a fragment ('#') is not part of a request");
 }
 
 TEST(AgentTarget, TheLoggedPathHidesQueryValues) {
   std::string problem;
   auto t = parse_agent_target("/a.com/p?access_token=s3cret&flag&b=2", &problem);
   ASSERT_TRUE(t);
-  EXPECT_EQ(loggable_path(*t), "/p?access_token=…&flag&b=…");
+  // A parameter without "=" may be a bare token: replaced whole.
+  EXPECT_EQ(loggable_path(*t), "/p?access_token=…&…&b=…");
+}
+
+TEST(AgentTarget, ATargetThatDidNotParseIsLoggedWithoutQueryValuesOrFragment) {
+  EXPECT_EQ(bottle::http::loggable_target("/a.com/../x?access_token=s3cret&flag#token=s3cret"),
+            "/a.com/../x?access_token=…&…#…");
+  EXPECT_EQ(bottle::http::loggable_target("/a.com/\x1b[2J"), "/a.com/\\x1b[2J");
+  EXPECT_EQ(bottle::http::loggable_target(std::string(500, 'a')).size(), 200u);
 }
 
 TEST(AgentTarget, PercentDecodingKeepsMalformedEscapes) {

@@ -63,6 +63,13 @@ std::string HttpsUpstream::received() const {
   return s.str();
 }
 
+std::string HttpsUpstream::last_reflection() const {
+  std::ifstream in(dir_ / "sent.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 Egress::Egress(const std::string& routes_yaml, const std::vector<std::string>& env,
                const std::vector<std::string>& args)
     : dir_(bottle_test::scratch_dir("egress")) {
@@ -81,6 +88,15 @@ Egress::Egress(const std::string& routes_yaml, const std::vector<std::string>& e
 Egress::~Egress() {
   process_.reset();
   fs::remove_all(dir_);
+}
+
+std::size_t Egress::open_fds() const {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e :
+       fs::directory_iterator("/proc/" + std::to_string(process_->pid()) + "/fd")) {
+    ++n;
+  }
+  return n;
 }
 
 void Egress::replace_routes(const std::string& yaml) {
@@ -111,14 +127,16 @@ std::string pipelock_allowing(const std::string& host, int port) {
          std::to_string(port) + "]}\nssrf: {ip_allowlist: [127.0.0.0/8]}\n";
 }
 
-World::World(const std::vector<std::string>& extra_env) {
+World::World(const std::vector<std::string>& extra_env,
+             const std::vector<std::string>& extra_args) {
   std::vector<std::string> env = {std::string("BOTTLE_TOKEN_SVC_TOKEN=") + kSvcToken,
                                   std::string("BOTTLE_TOKEN_GIT_TOKEN=") + kGitToken,
                                   "HTTPS_PROXY=http://127.0.0.1:" + std::to_string(pipelock.port()),
                                   "NO_PROXY="};
   env.insert(env.end(), extra_env.begin(), extra_env.end());
-  egress = std::make_unique<Egress>(routes_yaml(), env,
-                                    std::vector<std::string>{"--ca-file", ca.ca_cert().string()});
+  std::vector<std::string> args = {"--ca-file", ca.ca_cert().string()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  egress = std::make_unique<Egress>(routes_yaml(), env, args);
 }
 
 std::string World::route(const std::string& host, const std::string& upstream_path) const {

@@ -37,8 +37,12 @@ class HttpsUpstream {
   ~HttpsUpstream();
   int port() const { return port_; }
   std::string url() const { return "https://localhost:" + std::to_string(port_); }
-  // Everything the upstream received so far: one JSON line per request.
+  // Everything the upstream received so far: one JSON line per request (and
+  // one {"closed": path} line when a /slow or /stream connection was closed).
   std::string received() const;
+  // What /reflect last sent: {"header": X-Echo's value, "body": the body
+  // before any gzip}.
+  std::string last_reflection() const;
   std::filesystem::path repo() const { return dir_ / "repo.git"; }
 
  private:
@@ -60,6 +64,8 @@ class Egress {
   // Replaces routes.yaml the way the host tool does (a rename), then SIGHUP.
   void replace_routes(const std::string& yaml);
   Process& process() { return *process_; }
+  // How many file descriptors egress has open now.
+  std::size_t open_fds() const;
   // Every request-log line and stderr line seen so far, and the rest that
   // comes within `deadline`.
   std::string all_output(std::chrono::milliseconds deadline = 200ms);
@@ -86,8 +92,9 @@ struct World {
   static constexpr const char* kSvcToken = "svc-9f8e7d6c5b4a-secret";
   static constexpr const char* kGitToken = "git-1a2b3c4d5e6f-secret";
 
-  // `extra_env` is added to egress's environment.
-  explicit World(const std::vector<std::string>& extra_env = {});
+  // `extra_env` is added to egress's environment, `extra_args` to its command line.
+  explicit World(const std::vector<std::string>& extra_env = {},
+                 const std::vector<std::string>& extra_args = {});
   std::string routes_yaml() const;
   // A route for `host` to the upstream, as a routes.yaml list item.
   std::string route(const std::string& host, const std::string& upstream_path = "") const;

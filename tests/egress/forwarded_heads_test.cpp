@@ -33,6 +33,7 @@ http::request_header<> agent_request() {
   h.set(http::field::expect, "100-continue");
   h.set(http::field::content_type, "application/json");
   h.set(http::field::content_length, "12");
+  h.set(http::field::accept_encoding, "gzip, br");
   return h;
 }
 
@@ -48,6 +49,8 @@ TEST(ForwardedHeads, TheRoutesHeaderCarriesTheTokenAndTheAgentsValueIsGone) {
   EXPECT_NE(head.find("Host: api.example.com:8443\r\n"), std::string::npos) << head;
   EXPECT_NE(head.find("Content-Type: application/json\r\n"), std::string::npos) << head;
   EXPECT_NE(head.find("Content-Length: 12\r\n"), std::string::npos) << head;
+  // The reflection guard reads responses: compression is declined at the source.
+  EXPECT_NE(head.find("Accept-Encoding: identity\r\n"), std::string::npos) << head;
   for (const char* gone :
        {"Proxy-Authorization", "X-Hop", "Expect", "egress:8080", "keep-alive", "Connection"}) {
     EXPECT_EQ(head.find(gone), std::string::npos) << gone << " in\n" << head;
@@ -98,6 +101,26 @@ TEST(ForwardedHeads, TheAgentsResponseIsReframedAndHopHeadersDropped) {
   const std::string h = agent_response_head(head_reply, {Framing::kNone, 0}, false);
   EXPECT_NE(h.find("Content-Length: 1234\r\n"), std::string::npos) << h;
   EXPECT_NE(h.find("Connection: close\r\n"), std::string::npos) << h;
+}
+
+TEST(ForwardedHeads, ABodyEgressDecodedLosesItsContentEncodingAndLength) {
+  http::response_header<> up;
+  up.result(http::status::ok);
+  up.set(http::field::content_encoding, "gzip");
+  up.set(http::field::content_length, "99");
+  up.set(http::field::etag, "\"x\"");
+  const std::string decoded = agent_response_head(up, {Framing::kChunked, 0}, true, true);
+  EXPECT_EQ(decoded.find("Content-Encoding"), std::string::npos) << decoded;
+  EXPECT_EQ(decoded.find("Content-Length"), std::string::npos) << decoded;
+  EXPECT_NE(decoded.find("ETag: \"x\"\r\n"), std::string::npos) << decoded;
+  const std::string head_reply = agent_response_head(up, {Framing::kNone, 0}, true, true);
+  EXPECT_EQ(head_reply.find("Content-Encoding"), std::string::npos) << head_reply;
+  EXPECT_EQ(head_reply.find("Content-Length"), std::string::npos) << head_reply;
+}
+
+TEST(ForwardedHeads, LocalResponsesCanSayWhichMethodsAreAllowed) {
+  const std::string r = local_response(405, "no\n", {{"Allow", "GET, HEAD"}});
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n")) << r;
 }
 
 TEST(ForwardedHeads, LocalResponsesArePlainTextAndClose) {

@@ -13,6 +13,14 @@ bool push(const std::string& target) {
   return t && is_git_push(*t);
 }
 
+// A push spelling is stopped either way: refused as not canonical (400)
+// before any route is looked up, or refused as a push (403).
+bool stopped(const std::string& target) {
+  std::string problem;
+  auto t = parse_agent_target(target, &problem);
+  return !t || is_git_push(*t);
+}
+
 }  // namespace
 
 TEST(GitPushGuard, EveryFormOfThePushProtocolIsCaught) {
@@ -23,13 +31,28 @@ TEST(GitPushGuard, EveryFormOfThePushProtocolIsCaught) {
            "/github.com/o/r/git-receive-pack",
            "/github.com/o/r.git/git-receive-pack/",
            "/github.com/o/r.git/GIT-RECEIVE-PACK",
-           "/github.com/o/r.git/git%2Dreceive%2Dpack",
-           "/github.com/o/r.git/info/refs?service=git%2dreceive%2dpack",
            "/github.com/o/r.git/info/refs?x=1&service=git-receive-pack",
+           "/github.com/o/r.git/info/refs?x=1;service=git-receive-pack",
            "/github.com/o/r.git/info/refs/?service=git-receive-pack",
            "/github.com/o/r.git/info/refs?service=GIT-RECEIVE-PACK",
+           "/github.com/o/r.git/info/refs?service%3Dgit-receive-pack",
        }) {
     EXPECT_TRUE(push(t)) << t;
+  }
+  for (const char* t : {
+           "/github.com/o/r.git/git%2Dreceive%2Dpack",
+           "/github.com/o/r.git/info/refs?service=git%2dreceive%2dpack",
+           "/github.com/o/r.git/info/refs?service=git%252Dreceive-pack",
+           "/github.com/o/r.git/git-receive-pack#x",
+           "/github.com/o/r.git/git-receive-pack;x=1",
+           "/github.com/o/r.git/git-receive-pack%3Bx=1",
+           "/github.com/o/r.git/git-receive-pack%00",
+           "/github.com/o/r.git/git-receive-pack%20",
+           "/github.com/o/r.git/git-receive-pack.",
+           "/github.com/o/r.git\\git-receive-pack",
+           "/github.com/o/r.git%5Cgit-receive-pack",
+       }) {
+    EXPECT_TRUE(stopped(t)) << t;
   }
 }
 

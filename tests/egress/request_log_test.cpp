@@ -38,3 +38,23 @@ TEST(RequestLog, ANoteSaysWhyAndBadBytesCannotBreakTheLine) {
   EXPECT_EQ(line.find('\n'), line.size() - 1);
   EXPECT_EQ(nlohmann::json::parse(line)["note"], "upstream: certificate not trusted");
 }
+
+TEST(RequestLog, ARedactionIsOneDecisionLineNamingWhereButNeverTheValue) {
+  RedactionRecord r;
+  r.client = "172.18.0.3:51000";
+  r.route = "api.github.com/";
+  r.method = "GET";
+  r.host = "api.github.com";
+  r.path = "/debug";
+  r.found_in = {"header X-Echo\x1b[2J", "body"};
+  r.forms = {"raw", "base64 (percent-encoded)"};
+  r.replaced = 3;
+  const std::string line = RequestLog::format(r);
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["decision"], "redact");
+  EXPECT_EQ(j["route"], "api.github.com/");
+  EXPECT_EQ(j["found_in"], nlohmann::json::array({"header X-Echo\\x1b[2J", "body"}));
+  EXPECT_EQ(j["forms"], nlohmann::json::array({"raw", "base64 (percent-encoded)"}));
+  EXPECT_EQ(j["replaced"], 3);
+}

@@ -53,6 +53,11 @@ TEST(TokenInjection, UpstreamCallsGoThroughTheProxyAndTheTokenIsInNoLog) {
   EXPECT_EQ(d["host"], "localhost");
   EXPECT_EQ(d["decision"], "allow");
 
+  // The echo service sends the token back in its body: the reflection
+  // guard's decision line comes before the request's line.
+  auto decision_line = w.egress->next_request();
+  ASSERT_TRUE(decision_line);
+  EXPECT_EQ(nlohmann::json::parse(*decision_line)["decision"], "redact") << *decision_line;
   auto line = w.egress->next_request();
   ASSERT_TRUE(line);
   const auto r = nlohmann::json::parse(*line);
@@ -63,7 +68,7 @@ TEST(TokenInjection, UpstreamCallsGoThroughTheProxyAndTheTokenIsInNoLog) {
   EXPECT_EQ(r["status"], 200);
   EXPECT_GT(r["bytes_to_client"].get<int>(), 0);
 
-  const std::string logs = *line + w.egress->all_output();
+  const std::string logs = *decision_line + *line + w.egress->all_output();
   EXPECT_EQ(logs.find(World::kSvcToken), std::string::npos) << logs;
   EXPECT_EQ(logs.find("hunter2"), std::string::npos) << logs;
 }

@@ -43,7 +43,8 @@ TEST_F(LiveChange, PipelockAddRewritesTheFileSignalsUsr1AndShowsTheDifference) {
   EXPECT_TRUE(cli_.docker_called("docker kill --signal USR1 claude-bottle-sidecars-demo"));
   auto doc = host_tools::PipelockConfigDocument::parse(read_text(pipelock_yaml()), "p");
   EXPECT_EQ(doc.allowlist(), (std::vector<std::string>{"a.com", "b.com", "c.com"}));
-  EXPECT_NE(read_text(pipelock_yaml()).find("172.30.5.0/24"), std::string::npos);
+  // The sidecars' own address (bottle start pins it), which the live change keeps.
+  EXPECT_NE(read_text(pipelock_yaml()).find("10.213.0.2/32"), std::string::npos);
   // Replaced by rename: a new inode in the mounted folder, no temporary left.
   EXPECT_NE(inode_of(pipelock_yaml()), before);
   for (const auto& e : fs::directory_iterator(cli_.bottle_dir() / "pipelock")) {
@@ -101,6 +102,22 @@ TEST_F(LiveChange, RoutesAddSignalsHupAndRemoveTakesItAway) {
   EXPECT_EQ(cli_.run({"routes", "show", "demo"}).out.find("uploads"), std::string::npos);
   auto missing = cli_.run({"routes", "remove", "demo", "uploads.github.com"});
   EXPECT_EQ(missing.exit_code, 2);
+}
+
+TEST_F(LiveChange, RoutesAddPassesAMethodsListThroughToTheLiveFile) {
+  auto r = cli_.run({"routes", "add", "demo", "--host", "uploads.github.com", "--upstream",
+                     "https://uploads.github.com", "--token-env", "GITHUB_TOKEN", "--methods",
+                     "GET,HEAD"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_text(routes_yaml()).find("methods: [GET, HEAD]"), std::string::npos)
+      << read_text(routes_yaml());
+  const std::string before = read_text(routes_yaml());
+  auto trace = cli_.run({"routes", "add", "demo", "--host", "x.github.com", "--upstream",
+                         "https://x.github.com", "--token-env", "GITHUB_TOKEN", "--methods",
+                         "GET,TRACE"});
+  EXPECT_EQ(trace.exit_code, 2);
+  EXPECT_NE(trace.err.find("'TRACE' is never forwarded"), std::string::npos) << trace.err;
+  EXPECT_EQ(read_text(routes_yaml()), before);
 }
 
 TEST_F(LiveChange, ARouteWhoseTokenTheBundleLacksIsRefused) {

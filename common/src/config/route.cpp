@@ -8,13 +8,14 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
+#include "bottle/text/join.hpp"
 
 namespace bottle::config {
 
 namespace {
 
-const std::set<std::string> kRouteKeys = {"host",   "path_prefix", "upstream",
-                                          "header", "value",       "token_env"};
+const std::set<std::string> kRouteKeys = {"host",  "path_prefix", "upstream", "header",
+                                          "value", "token_env",   "methods"};
 
 // RFC 9110 token characters: what a header name may be made of.
 bool is_tchar(unsigned char c) {
@@ -54,11 +55,69 @@ void check_upstream(const YamlContext& ctx, const YAML::Node& at, const std::str
   }
 }
 
+std::vector<std::string> parse_methods(const YamlContext& ctx, const YAML::Node& node) {
+  std::vector<std::string> names;
+  if (node.IsSequence()) {
+    for (const auto& item : node) names.push_back(scalar(ctx, item, "methods"));
+  } else if (node.IsScalar()) {
+    const std::string text = node.Scalar();
+    std::size_t start = 0;
+    while (start < text.size()) {
+      const std::size_t end = text.find_first_of(", ", start);
+      const std::string name = text.substr(start, end == std::string::npos ? end : end - start);
+      if (!name.empty()) names.push_back(name);
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  } else {
+    ctx.fail(node, "methods", "must be a list of method names (for example [GET, HEAD])");
+  }
+  if (names.empty()) ctx.fail(node, "methods", "must name at least one method");
+  std::set<std::string> seen;
+  for (const auto& name : names) {
+    bool ok = !name.empty();
+    for (unsigned char c : name) ok = ok && is_tchar(c) && !std::islower(c);
+    if (!ok) {
+      ctx.fail(node, "methods",
+               "'" + name + "' is not a method name (methods are upper case, as in GET)");
+    }
+    if (method_never_forwarded(name)) {
+      ctx.fail(node, "methods",
+               "'" + name +
+                   "' is never forwarded (TRACE and TRACK send the token back, CONNECT "
+                   "would open a tunnel past the route)");
+    }
+    if (!seen.insert(name).second) ctx.fail(node, "methods", "'" + name + "' is listed twice");
+  }
+  return names;
+}
+
 }  // namespace
 
+std::vector<std::string> default_route_methods() {
+  return {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+}
+
+bool method_never_forwarded(std::string_view method) {
+  return method == "TRACE" || method == "TRACK" || method == "CONNECT";
+}
+
+bool Route::allows(std::string_view method) const {
+  if (method_never_forwarded(method)) return false;
+  for (const auto& m : methods) {
+    if (m == method) return true;
+  }
+  return false;
+}
+
 std::string Route::summary() const {
-  return host + path_prefix + " -> " + upstream + " [" + header + ": " + value + ", token from $" +
-         token_env + "]";
+  std::string out = host + path_prefix + " -> " + upstream + " [" + header + ": " + value +
+                    ", token from $" + token_env;
+  if (methods != default_route_methods()) {
+    out += ", methods ";
+    out += bottle::text::join(methods, ", ");
+  }
+  return out + "]";
 }
 
 std::string token_variable_in_bundle(const std::string& token_env) {
@@ -106,6 +165,8 @@ Route parse_route(const YamlContext& ctx, const YAML::Node& node, UnknownKeys un
     }
   }
 
+  if (const YAML::Node m = node["methods"]) r.methods = parse_methods(ctx, m);
+
   const YAML::Node env = node["token_env"];
   r.token_env = scalar(ctx, env, "token_env");
   bool ok = !r.token_env.empty() && !std::isdigit(static_cast<unsigned char>(r.token_env[0]));
@@ -143,6 +204,14 @@ void store_route(const Route& route, YAML::Node& node) {
   node["header"] = route.header;
   node["value"] = route.value;
   node["token_env"] = route.token_env;
+  if (route.methods == default_route_methods()) {
+    node.remove("methods");
+  } else {
+    YAML::Node list(YAML::NodeType::Sequence);
+    list.SetStyle(YAML::EmitterStyle::Flow);
+    for (const auto& m : route.methods) list.push_back(m);
+    node["methods"] = list;
+  }
 }
 
 }  // namespace bottle::config

@@ -7,6 +7,7 @@ namespace bottle::http {
 
 namespace {
 constexpr std::size_t kMaxPart = 200;
+}  // namespace
 
 void append_redacted_query(std::string& out, std::string_view query) {
   std::size_t start = 0;
@@ -26,7 +27,6 @@ void append_redacted_query(std::string& out, std::string_view query) {
     start = end + 1;
   }
 }
-}  // namespace
 
 std::string loggable_target(std::string_view raw) {
   const std::size_t hash = raw.find('#');

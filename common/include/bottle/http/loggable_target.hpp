@@ -13,4 +13,9 @@ namespace bottle::http {
 // (?access_token=...), and nothing that logs a target may write one.
 std::string loggable_target(std::string_view raw);
 
+// Appends `query` (without its '?') as loggable_target shows it: keys kept,
+// values (and parameters without '=') replaced by "…". Not escaped: the
+// caller escapes the line it builds.
+void append_redacted_query(std::string& out, std::string_view query);
+
 }  // namespace bottle::http
