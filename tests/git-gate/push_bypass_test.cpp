@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -253,15 +254,22 @@ TEST(GitGateProcess, ItsGitDaemonDiesWhenGitGateIsKilled) {
   ASSERT_GT(daemon, 0);
   ASSERT_EQ(::kill(g.pid(), SIGKILL), 0);  // git-gate alone, as a crash would end it
   EXPECT_TRUE(await_exit(daemon, 5s)) << "git daemon " << daemon << " outlived git-gate";
-  // The port is free for the git-gate the supervisor starts next.
-  bottle::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(g.port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int one = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  // The port is free for the git-gate the supervisor starts next (within
+  // the 5 s a short-lived per-connection child of git daemon may take to go).
+  int bound = -1;
+  for (const auto until = std::chrono::steady_clock::now() + 5s;
+       bound != 0 && std::chrono::steady_clock::now() < until;) {
+    bottle::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(g.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    bound = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (bound != 0) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(bound, 0) << "port " << g.port() << " still taken";
 }
 
 TEST(GitGateProcess, StoppingItAsTheSupervisorDoesLeavesNothingOfIt) {

@@ -35,9 +35,11 @@ Upstream::Upstream() : dir_(scratch("pipelock-upstream")) {
   // A repository with one commit, cloned bare and prepared for dumb HTTP.
   bottle_test::make_bare_repository(dir_ / "repo.git", "a repository behind pipelock");
   must({"git", "-C", (dir_ / "repo.git").string(), "update-server-info"});
-  server_ = std::make_unique<Process>(std::vector<std::string>{"python3", "-u", "-m", "http.server",
-                                                               "0", "--bind", "127.0.0.1",
-                                                               "--directory", dir_.string()});
+  // http.server logs every request to stderr, which nobody reads: after 64 KiB
+  // (about 900 requests) it would block on the full pipe and stop answering.
+  server_ = std::make_unique<Process>(std::vector<std::string>{
+      "sh", "-c", "exec python3 -u -m http.server 0 --bind 127.0.0.1 --directory \"$0\" 2>/dev/null",
+      dir_.string()});
   // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
   auto line = server_->stdout_line(20s);
   if (!line) throw std::runtime_error("http.server did not start");

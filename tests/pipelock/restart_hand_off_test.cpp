@@ -14,6 +14,7 @@
 #include <atomic>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "pipelock_harness.hpp"
@@ -71,6 +72,21 @@ std::string ask(int fd, const std::string& line) {
 
 pid_t pgid_of(pid_t pid) { return getpgid(pid); }
 
+// The decision lines that are not allows: what a failed request met.
+std::string refusals(const std::string& log) {
+  std::string out;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"decision\"") != std::string::npos &&
+        (line.find("\"decision\":\"allow\"") == std::string::npos ||
+         (line.find("\"reason\":\"tunnel, closed\"") == std::string::npos &&
+          line.find("\"reason\":\"forwarded, closed\"") == std::string::npos))) {
+      out += line + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST(PipelockHandOff, AHundredLiveChangesRefuseOrDropNoneOfTheAgentsRequests) {
@@ -126,7 +142,8 @@ TEST(PipelockHandOff, AHundredLiveChangesRefuseOrDropNoneOfTheAgentsRequests) {
   }
   stop = true;
   for (auto& a : agents) a.join();
-  EXPECT_EQ(failed, 0) << ok << " requests answered; first failure: " << first_failure;
+  EXPECT_EQ(failed, 0) << ok << " requests answered; first failure: " << first_failure
+                       << "\npipelock's refusals:\n" << refusals(sup.stdout_text());
   EXPECT_GT(ok, 100);
 }
 
