@@ -59,27 +59,10 @@ std::string config(const std::vector<int>& ports, const std::string& extra = "")
          extra;
 }
 
-int dial(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  return fd;
-}
-
 // Sends each piece in its own write, a moment apart so each arrives on its
 // own, then reads until pipelock closes.
 std::string send_in_pieces(int port, const std::vector<std::string>& pieces) {
-  const int fd = dial(port);
+  const int fd = bottle_test::dial_loopback(port);
   if (fd < 0) return "";
   for (const auto& p : pieces) {
     send(fd, p.data(), p.size(), MSG_NOSIGNAL);

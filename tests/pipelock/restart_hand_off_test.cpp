@@ -41,22 +41,6 @@ std::string pipelock_entry(const std::string& config_path, int port) {
          "    readiness: {notify: true, timeout_ms: 5000}\n";
 }
 
-// A raw client socket to 127.0.0.1:port, or -1.
-int dial(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  return fd;
-}
-
 // Sends `line` and reads up to and including the next "\n" ("" on failure).
 std::string ask(int fd, const std::string& line) {
   if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
@@ -159,7 +143,7 @@ TEST(PipelockHandOff, ATunnelOpenAtARestartCarriesOnAndEndsAtShutdown) {
                             "    readiness: {tcp_port: " + std::to_string(echo_port) + "}\n")}));
   ASSERT_TRUE(sup.wait_running("pipelock") && sup.wait_running("upstream")) << sup.stderr_text();
 
-  const int fd = dial(port);
+  const int fd = bottle_test::dial_loopback(port);
   ASSERT_GE(fd, 0);
   const std::string connect =
       "CONNECT allowed.test:" + std::to_string(echo_port) + " HTTP/1.1\r\n\r\n";

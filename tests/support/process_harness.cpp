@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -114,14 +115,28 @@ void make_bare_repository(const std::filesystem::path& bare, const std::string& 
   must({"git", "clone", "-q", "--bare", work, bare.string()});
 }
 
-std::string exchange(int port, const std::string& request, std::chrono::milliseconds deadline) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+int dial_loopback(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+std::string exchange(int port, const std::string& request, std::chrono::milliseconds deadline) {
+  const int fd = dial_loopback(port);
   std::string reply;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+  if (fd >= 0) {
     if (!request.empty()) {
       [[maybe_unused]] ssize_t sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     }
@@ -136,8 +151,8 @@ std::string exchange(int port, const std::string& request, std::chrono::millisec
       if (n <= 0) break;
       reply.append(buf, static_cast<size_t>(n));
     }
+    ::close(fd);
   }
-  ::close(fd);
   return reply;
 }
 

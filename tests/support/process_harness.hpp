@@ -48,6 +48,10 @@ class Process {
   Stream err_;
 };
 
+// A raw client socket connected to 127.0.0.1:port (TCP_NODELAY, so each
+// write goes out as written; reads time out after 10 s), or -1.
+int dial_loopback(int port);
+
 // Sends `request` to 127.0.0.1:port and returns everything read until the
 // peer closes or the deadline passes.
 std::string exchange(int port, const std::string& request,
