@@ -62,6 +62,17 @@ bottle::ExtraEnv token_values(const BottleSpec& b, const fs::path& manifest) {
                         ", which is not set in this environment");
     }
     env[bottle::config::token_variable_in_bundle(name)] = value;
+    // The agent holds placeholders; a token copied into its environment
+    // would undo everything egress is for. (A short test token is compared
+    // whole, or every value holding its letters would be refused.)
+    const std::string token = value;
+    for (const auto& [key, plain] : b.agent.env) {
+      if (token.size() >= 8 ? plain.find(token) != std::string::npos : plain == token) {
+        throw ConfigError(manifest.string() + ": bottle '" + b.name + "': key 'agent.env." + key +
+                          "' holds the value of $" + name +
+                          ", the token egress injects: give the agent a placeholder instead");
+      }
+    }
   }
   return env;
 }

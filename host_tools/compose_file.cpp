@@ -85,6 +85,13 @@ YAML::Node agent_service(const BottleSpec& bottle, const BottlePaths& paths) {
   a["command"].push_back("infinity");
   a["init"] = true;
   a["working_dir"] = literal(bottle.agent.mount_at);
+  if (bottle.agent.user) {
+    // Tagged as a string: docker-compose reads YAML 1.1, where 1000:59 would
+    // be a base-60 number.
+    YAML::Node user(*bottle.agent.user);
+    user.SetTag("tag:yaml.org,2002:str");
+    a["user"] = user;
+  }
   const std::string proxy = "http://pipelock:" + std::to_string(in_bundle::kPipelockPort);
   for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
     a["environment"].push_back(std::string(name) + "=" + proxy);

@@ -125,10 +125,30 @@ AgentLimits parse_limits(const YamlContext& ctx, const YAML::Node& node) {
   return limits;
 }
 
+// Numeric only: a name would be resolved in the image, where "root" or a
+// uid-0 alias could hide; and never 0, user or group, since the agent has no
+// business being root (Claude Code refuses to skip its prompts as root).
+std::string parse_user(const YamlContext& ctx, const YAML::Node& node) {
+  const std::string v = scalar(ctx, node, "agent.user");
+  const auto colon = v.find(':');
+  auto id_ok = [](const std::string& id) {
+    return !id.empty() && id.size() <= 9 && id.find_first_not_of("0123456789") == std::string::npos;
+  };
+  const std::string uid = v.substr(0, colon);
+  const std::string gid = colon == std::string::npos ? "" : v.substr(colon + 1);
+  if (!id_ok(uid) || (colon != std::string::npos && !id_ok(gid))) {
+    ctx.fail(node, "agent.user", "'" + v + "' must be a numeric UID or UID:GID, such as 1000:1000");
+  }
+  if (std::stoul(uid) == 0 || (!gid.empty() && std::stoul(gid) == 0)) {
+    ctx.fail(node, "agent.user", "'" + v + "' is root's: the agent runs unprivileged");
+  }
+  return v;
+}
+
 AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
                       const std::filesystem::path& base, const std::string& bottle) {
   ctx.check_keys(node, {"image", "dockerfile", "context", "workdir", "mount_at", "command", "env",
-                        "limits"});
+                        "limits", "user"});
   AgentSpec agent;
   if (node["dockerfile"]) {
     agent.dockerfile = host_path(base, scalar(ctx, node["dockerfile"], "agent.dockerfile"));
@@ -172,6 +192,7 @@ AgentSpec parse_agent(const YamlContext& ctx, const YAML::Node& node,
     }
   }
   if (node["limits"]) agent.limits = parse_limits(ctx, node["limits"]);
+  if (node["user"]) agent.user = parse_user(ctx, node["user"]);
   return agent;
 }
 

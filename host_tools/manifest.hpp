@@ -27,6 +27,9 @@ struct AgentSpec {
   std::vector<std::string> command = {"/bin/bash"};
   std::map<std::string, std::string> env;  // plain values, never tokens
   AgentLimits limits;
+  // "UID" or "UID:GID", numeric and never 0, that the agent runs as; the
+  // image's own user when unset.
+  std::optional<std::string> user;
 };
 
 struct GitUpstream {

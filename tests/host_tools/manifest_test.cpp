@@ -171,3 +171,57 @@ TEST(Manifest, BadLimitsAreNamed) {
                 .find("key 'swap': unknown key (known: cpus, memory, pids)"),
             std::string::npos);
 }
+
+TEST(Manifest, TheAgentUserIsNumericAndNeverRoot) {
+  const std::string head = "bottles:\n  demo:\n    agent: {image: a, workdir: w, user: ";
+  const std::string tail = "}\n    allowlist: [a.com]\n";
+  EXPECT_FALSE(parse_manifest_text(head.substr(0, head.size() - 8) + "}\n    allowlist: [a.com]\n",
+                                   "m.yaml")
+                   .bottles[0]
+                   .agent.user);
+  EXPECT_EQ(parse_manifest_text(head + "'1000:1000'" + tail, "m.yaml").bottles[0].agent.user,
+            "1000:1000");
+  EXPECT_EQ(parse_manifest_text(head + "'1234'" + tail, "m.yaml").bottles[0].agent.user, "1234");
+  for (const char* bad : {"root", "agent", "'1000:'", "':1000'", "'-1'", "'1000:1000:1'", "'0x10'"}) {
+    EXPECT_NE(error_of(head + bad + tail).find("key 'agent.user': "), std::string::npos) << bad;
+    EXPECT_NE(error_of(head + bad + tail).find("must be a numeric UID or UID:GID"),
+              std::string::npos)
+        << bad;
+  }
+  for (const char* root : {"0", "'0:1000'", "'1000:0'", "'000'"}) {
+    EXPECT_NE(error_of(head + root + tail).find("is root's: the agent runs unprivileged"),
+              std::string::npos)
+        << root;
+  }
+}
+
+// The example manifests are what an operator copies: they must parse, and
+// their routes must carry the API keys the way the agents send them.
+TEST(Manifest, TheClaudeCodeExampleInjectsTheKeyTheAgentSends) {
+  const auto m = parse_manifest(std::filesystem::path(SOURCE_DIR) / "examples/claude-code.yaml");
+  ASSERT_EQ(m.bottles.size(), 1u);
+  const BottleSpec& b = m.bottles[0];
+  EXPECT_EQ(b.agent.image, "claude-bottle-claude-code:latest");
+  EXPECT_EQ(b.agent.command, std::vector<std::string>{"claude"});
+  EXPECT_EQ(b.agent.env.at("ANTHROPIC_BASE_URL"), "http://egress:8080/api.anthropic.com");
+  EXPECT_EQ(b.agent.env.at("ANTHROPIC_API_KEY"), "sk-ant-bottle-placeholder");
+  EXPECT_EQ(b.allowlist, std::vector<std::string>{"api.anthropic.com"});
+  ASSERT_EQ(b.routes.size(), 1u);
+  EXPECT_EQ(b.routes[0].host, "api.anthropic.com");
+  EXPECT_EQ(b.routes[0].header, "x-api-key");
+  EXPECT_EQ(b.routes[0].value, "{token}");
+  EXPECT_EQ(b.routes[0].token_env, "ANTHROPIC_API_KEY");
+  EXPECT_TRUE(b.supervise);
+}
+
+TEST(Manifest, TheCodexExampleInjectsABearerToken) {
+  const auto m = parse_manifest(std::filesystem::path(SOURCE_DIR) / "examples/codex.yaml");
+  ASSERT_EQ(m.bottles.size(), 1u);
+  const BottleSpec& b = m.bottles[0];
+  EXPECT_EQ(b.agent.env.at("OPENAI_BASE_URL"), "http://egress:8080/api.openai.com/v1");
+  ASSERT_EQ(b.routes.size(), 1u);
+  EXPECT_EQ(b.routes[0].host, "api.openai.com");
+  EXPECT_EQ(b.routes[0].header, "Authorization");
+  EXPECT_EQ(b.routes[0].value, "Bearer {token}");
+  EXPECT_EQ(b.routes[0].token_env, "OPENAI_API_KEY");
+}

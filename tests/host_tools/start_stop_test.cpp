@@ -363,6 +363,35 @@ TEST(BottleStart, TheAgentGetsLimitsAndNoIpv6) {
   }
 }
 
+TEST(BottleStart, TheAgentRunsAsTheUserTheManifestNames) {
+  BottleCli cli;
+  std::ofstream(cli.scratch() / "user.yaml")
+      << "bottles:\n  demo:\n    agent:\n      image: 'agent:1'\n      workdir: .\n"
+         "      user: '1000:59'\n    allowlist: [a.com]\n";
+  auto r = cli.run({"start", (cli.scratch() / "user.yaml").string(), "--detach"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string compose = read_text(cli.bottle_dir() / "docker-compose.yml");
+  // Tagged: docker-compose reads YAML 1.1, where a bare 1000:59 is the number 60059.
+  EXPECT_NE(compose.find("user: !<tag:yaml.org,2002:str> 1000:59"), std::string::npos) << compose;
+}
+
+TEST(BottleStart, ATokenCopiedIntoTheAgentsEnvironmentIsRefused) {
+  BottleCli cli;
+  const auto manifest = cli.write_manifest();
+  std::string text = read_text(manifest);
+  text.replace(text.find("workdir: ./work}"), 16,
+               std::string("workdir: ./work, env: {GH: 'token ") + kToken + "'}}");
+  std::ofstream(manifest) << text;
+  auto r = cli.run({"start", manifest.string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("key 'agent.env.GH' holds the value of $GITHUB_TOKEN, the token egress "
+                       "injects: give the agent a placeholder instead"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find(kToken), std::string::npos) << "the refusal must not print the token";
+  EXPECT_FALSE(cli.docker_called("compose"));
+}
+
 TEST(BottleStart, ADockerThatPutsTheHostOnTheAgentsNetworkIsRefused) {
   BottleCli cli;
   // The "bridge" Docker made is an interface on which this host has an address.
