@@ -1,5 +1,7 @@
 #include "bottle_harness.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -68,19 +70,38 @@ Bottle::Bottle(std::string name, int subnet_octet, const std::string& agent_yaml
       token_("e2e-token-" + random_hex(16)),
       scratch_(bottle_test::scratch_dir("e2e-" + name_)),
       state_root_(scratch_ / "state") {
+  prepare(subnet_octet, agent_yaml, nullptr);
+}
+
+Bottle::Bottle(std::string name, int subnet_octet, const FromExample& example)
+    : name_(std::move(name)),
+      token_("e2e-token-" + random_hex(16)),
+      scratch_(bottle_test::scratch_dir("e2e-" + name_)),
+      state_root_(scratch_ / "state"),
+      host_env_(example.host_env),
+      standin_(true) {
+  prepare(subnet_octet, "", &example);
+}
+
+void Bottle::prepare(int subnet_octet, const std::string& agent_yaml, const FromExample* example) {
   // What an earlier, killed run of the same test may have left.
-  run({"docker", "rm", "--force", upstream_container()});
+  run({"docker", "rm", "--force", upstream_container(), standin_container()});
   run({BOTTLE_BIN, "--state-dir", state_root_.string(), "stop", name_});
   volumes_before_ = trimmed(run({"docker", "volume", "ls", "--quiet"}).output);
   fs::create_directories(scratch_ / "work");
   write_keys_and_certificates();
-  write_manifest(subnet_octet, agent_yaml);
+  if (example) {
+    write_manifest_from(subnet_octet, *example);
+  } else {
+    write_manifest(subnet_octet, agent_yaml);
+  }
   const CommandResult start = bottle({"start", (scratch_ / "bottles.yaml").string(), name_,
                                       "--detach"});
   if (start.code != 0) {
     throw std::runtime_error("bottle start " + name_ + " failed: " + start.output);
   }
   start_upstream();
+  if (standin_) start_standin();
 }
 
 Bottle::~Bottle() {
@@ -95,7 +116,7 @@ Bottle::~Bottle() {
 
 void Bottle::write_keys_and_certificates() {
   bottle_test::must({std::string(SOURCE_DIR) + "/tests/docker/upstream/make-credentials", scratch_.string(),
-        kGitHost, kApiHost, kOtherHost, kBlockedHost});
+        kGitHost, kApiHost, kOtherHost, kBlockedHost, kAnthropicHost});
   // The agent trusts the upstream's CA through its work folder.
   fs::copy_file(scratch_ / "certs" / "ca.pem", scratch_ / "work" / "upstream-ca.pem");
 }
@@ -124,6 +145,57 @@ void Bottle::write_manifest(int subnet_octet, const std::string& agent_yaml) {
   write_text(scratch_ / "bottles.yaml", m.str());
 }
 
+void Bottle::write_manifest_from(int subnet_octet, const FromExample& example) {
+  const fs::path file = fs::path(SOURCE_DIR) / "examples" / example.file;
+  std::string text = YAML::Dump(YAML::LoadFile(file.string())["bottles"][example.bottle]);
+  for (const auto& [from, to] : example.renames) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  }
+  YAML::Node b = YAML::Load(text);
+  const std::string s = scratch_.string();
+  b["agent"]["workdir"] = s + "/work";
+  b["agent"]["user"] = example.user;
+  // The agent writes its workdir as the user it runs as, as the operator's
+  // own files would be theirs.
+  bottle_test::must({"chown", "-R", example.user, s + "/work"});
+  YAML::Node git;
+  git["name"] = "project";
+  git["upstream"] = std::string("git@") + kGitHost + ":project.git";
+  git["ssh_key"] = s + "/keys/id_ed25519";
+  git["known_hosts"] = s + "/keys/known_hosts";
+  b["git"].push_back(git);
+  b["egress_subnet"] = "198.18." + std::to_string(subnet_octet) + ".0/24";
+  b["egress_ca_files"].push_back(s + "/certs/ca.pem");
+  YAML::Node root;
+  root["bottles"][name_] = b;
+  write_text(scratch_ / "bottles.yaml", YAML::Dump(root) + "\n");
+}
+
+void Bottle::start_standin() {
+  bottle_test::must({"docker", "run", "--detach", "--name", standin_container(), "--label",
+        "claude-bottle-e2e=" + name_, "--network", "claude-bottle-" + name_ + "-egress",
+        "--network-alias", kAnthropicHost, "--volume",
+        (scratch_ / "certs").string() + ":/certs:ro", "--entrypoint", "python3",
+        "claude-bottle-test-upstream:latest", "/usr/local/bin/anthropic_standin.py", "--port", "0",
+        "--tls-port", "443", "--cert", "/certs/server.pem", "--key", "/certs/server.key",
+        "--control-bind", "127.0.0.1", "--control-port", "8081"});
+  LogWatch log(standin_container());
+  if (!log.line_with("anthropic-standin: api", 30s)) {
+    throw std::runtime_error("the Anthropic stand-in did not start: " +
+                             run({"docker", "logs", standin_container()}).output);
+  }
+}
+
+CommandResult Bottle::standin(const std::string& method, const std::string& path,
+                              const std::string& body) const {
+  std::vector<std::string> argv = {"docker", "exec", standin_container(), "standin-control",
+                                   method, path};
+  if (!body.empty()) argv.push_back(body);
+  return run(argv);
+}
+
 void Bottle::start_upstream() {
   bottle_test::must({"docker", "run", "--detach", "--name", upstream_container(), "--label",
         "claude-bottle-e2e=" + name_, "--network", "claude-bottle-" + name_ + "-egress",
@@ -141,9 +213,11 @@ void Bottle::start_upstream() {
 CommandResult Bottle::bottle(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state_root_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {{"E2E_TOKEN", token_},
-                    {"BOTTLE_SOURCE_DIR", SOURCE_DIR},
-                    {"BOTTLE_SUBNET_POOL", kTestSubnetPool}});
+  std::map<std::string, std::string> env = host_env_;
+  env.insert({{"E2E_TOKEN", token_},
+              {"BOTTLE_SOURCE_DIR", SOURCE_DIR},
+              {"BOTTLE_SUBNET_POOL", kTestSubnetPool}});
+  return run(argv, env);
 }
 
 CommandResult Bottle::agent(const std::string& script) const {
@@ -195,6 +269,11 @@ std::string Bottle::stop_and_list_leftovers() {
   std::string left;
   const CommandResult rm = run({"docker", "rm", "--force", "--volumes", upstream_container()});
   if (rm.code != 0) left += "docker rm of the upstream failed: " + rm.output + "\n";
+  if (standin_) {
+    const CommandResult rm_standin =
+        run({"docker", "rm", "--force", "--volumes", standin_container()});
+    if (rm_standin.code != 0) left += "docker rm of the stand-in failed: " + rm_standin.output + "\n";
+  }
   const CommandResult stop = bottle({"stop", name_});
   if (stop.code != 0) left += "bottle stop failed: " + stop.output + "\n";
   auto listed = [&](const std::vector<std::string>& argv, const std::string& what) {
@@ -205,6 +284,8 @@ std::string Bottle::stop_and_list_leftovers() {
   listed({"docker", "ps", "--all", "--quiet", "--filter", project_label}, "containers");
   listed({"docker", "ps", "--all", "--quiet", "--filter", "name=" + upstream_container()},
          "upstream container");
+  listed({"docker", "ps", "--all", "--quiet", "--filter", "name=" + standin_container()},
+         "stand-in container");
   listed({"docker", "network", "ls", "--quiet", "--filter", "name=claude-bottle-" + name_ + "-"},
          "networks");
   // Anonymous volumes carry no project label: any volume that was not

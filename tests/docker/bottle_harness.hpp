@@ -30,6 +30,23 @@ inline constexpr const char* kApiHost = "api.upstream.test";
 inline constexpr const char* kOtherHost = "other.upstream.test";
 inline constexpr const char* kBlockedHost = "blocked.upstream.test";
 inline constexpr const char* kGitHost = "git.upstream.test";
+// The Anthropic API's stand-in (anthropic_standin.py): never the real name,
+// so that a missing alias can never send a test's request to the internet.
+inline constexpr const char* kAnthropicHost = "api.anthropic.test";
+
+// A bottle from one of the project's example manifests, started as an
+// operator would start it, with the test's stand-ins for the internet: every
+// `renames` pair is replaced in the example's text (api.anthropic.com ->
+// api.anthropic.test); the workdir becomes the test's, owned by `user`, who
+// the agent runs as; and the test's git upstream, egress subnet and CA are
+// added. The stand-in for the Anthropic API runs beside the upstream.
+struct FromExample {
+  std::string file;    // under examples/
+  std::string bottle;  // its key in that file
+  std::vector<std::pair<std::string, std::string>> renames;
+  std::string user;                              // agent.user, "UID:GID"
+  std::map<std::string, std::string> host_env;  // the operator's shell, for `bottle`
+};
 
 // Follows a container's log from the moment it was made, so a line logged
 // after that moment is never missed, however soon it comes.
@@ -52,6 +69,7 @@ class Bottle {
   // agent_yaml: extra keys of the manifest's agent entry, each line indented
   // by six spaces (`      limits: {pids: 128}\n`).
   Bottle(std::string name, int subnet_octet, const std::string& agent_yaml = "");
+  Bottle(std::string name, int subnet_octet, const FromExample& example);
   ~Bottle();
   Bottle(const Bottle&) = delete;
   Bottle& operator=(const Bottle&) = delete;
@@ -61,6 +79,7 @@ class Bottle {
   std::string agent_container() const { return "claude-bottle-" + name_; }
   std::string sidecars_container() const { return "claude-bottle-sidecars-" + name_; }
   std::string upstream_container() const { return "claude-bottle-e2e-upstream-" + name_; }
+  std::string standin_container() const { return "claude-bottle-e2e-anthropic-" + name_; }
   std::string project() const { return "claude-bottle-" + name_; }
   std::filesystem::path state_dir() const { return state_root_ / name_; }
   std::filesystem::path scratch() const { return scratch_; }
@@ -73,6 +92,9 @@ class Bottle {
   CommandResult upstream(const std::string& script) const;
   // The same, left running, its output read as it comes.
   std::unique_ptr<bottle_test::Process> agent_background(const std::string& script) const;
+  // One request to the Anthropic stand-in's control port (FromExample bottles).
+  CommandResult standin(const std::string& method, const std::string& path,
+                        const std::string& body = "") const;
 
   // `sidecarctl status --json`, through docker exec.
   nlohmann::json status() const;
@@ -85,15 +107,20 @@ class Bottle {
   std::string stop_and_list_leftovers();
 
  private:
+  void prepare(int subnet_octet, const std::string& agent_yaml, const FromExample* example);
   void write_keys_and_certificates();
   void write_manifest(int subnet_octet, const std::string& agent_yaml);
+  void write_manifest_from(int subnet_octet, const FromExample& example);
   void start_upstream();
+  void start_standin();
 
   std::string name_;
   std::string token_;
   std::filesystem::path scratch_;
   std::filesystem::path state_root_;
   std::string volumes_before_;
+  std::map<std::string, std::string> host_env_;
+  bool standin_ = false;
   bool stopped_ = false;
 };
 
