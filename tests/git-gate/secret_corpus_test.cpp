@@ -289,3 +289,55 @@ TEST(SecretCorpus, EveryFamilyFindsAtLeast95PercentAndReportsAtMost2PercentOfNon
     }
   }
 }
+
+// Fragments of 256 KiB and more go through the RE2::Set prefilter first (one
+// automaton saying which rules match anywhere), small ones do not: whatever a
+// rule finds in a sample on its own, it must find in a large text holding
+// every sample, on the same line.
+TEST(SecretCorpus, TheLargeTextPrefilterKeepsEveryFinding) {
+  const toml::table corpus = toml::parse_file(SECRET_CORPUS);
+  const Source where{"corpus", "src/settings.py", ""};
+  std::string big;
+  std::uint64_t line_no = 1;
+  struct Expected {
+    std::string rule;
+    std::uint64_t line;
+    std::string sample;
+  };
+  std::vector<Expected> expected;
+  const std::string filler =
+      "  for (int index = 0; index < count; ++index) { result = parse(buffer, index); }\n";
+  unsigned seed = 7;
+  for (const auto& s : *corpus["sample"].as_array()) {
+    const auto& t = *s.as_table();
+    for (const auto& tmpl : strings(t, "positives")) {
+      Noise noise(seed++);
+      // Every sixth context (languages, config formats, a value on the line
+      // after its key): the text stays about a MB, which every rule that
+      // matches somewhere then runs over.
+      int index = 0;
+      for (const auto& [what, context] : contexts()) {
+        if (index++ % 6 != 0) continue;
+        const std::string sample =
+            place(context, t["name"].value<std::string>().value(), expand(tmpl, noise));
+        for (const auto& f : shipped().scan(sample, where)) {
+          expected.push_back({f.rule_id, line_no + f.line - 1, sample});
+        }
+        big += sample + "\n";
+        line_no += static_cast<std::uint64_t>(std::count(sample.begin(), sample.end(), '\n')) + 1;
+        for (int i = 0; i < 3; ++i, ++line_no) big += filler;
+      }
+    }
+  }
+  while (big.size() < (512u << 10)) big += filler;
+  ASSERT_GT(expected.size(), 500u);
+  std::set<std::pair<std::string, std::uint64_t>> found;
+  for (const auto& f : shipped().scan(big, where)) found.emplace(f.rule_id, f.line);
+  std::size_t missed = 0;
+  for (const auto& e : expected) {
+    if (!found.count({e.rule, e.line})) {
+      if (++missed <= 5) ADD_FAILURE() << e.rule << " on line " << e.line << ": " << e.sample;
+    }
+  }
+  EXPECT_EQ(missed, 0u) << "of " << expected.size();
+}

@@ -13,6 +13,7 @@ namespace bottle::secrets {
 namespace {
 
 constexpr std::size_t kExcerptWidth = 80;
+constexpr std::size_t kSetFromBytes = 256 << 10;
 constexpr std::size_t kMaxGroups = 16;
 
 std::vector<std::string> all_keywords(const RuleSet& rules) {
@@ -87,6 +88,60 @@ Scanner::Scanner(RuleSet rules) : rules_(std::move(rules)), keywords_(all_keywor
   }
 }
 
+const RE2::Set* Scanner::any_match_set() const {
+  AnyMatchSet& a = *any_match_;
+  std::call_once(a.built, [this, &a] {
+    RE2::Options options;
+    options.set_log_errors(false);
+    // The set's automaton is built lazily, state by state, as text needs it;
+    // past this budget a match reports "out of memory" and keywords decide.
+    options.set_max_mem(64 << 20);
+    auto set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    for (std::size_t r = 0; r < rules_.rules.size(); ++r) {
+      if (!rules_.rules[r].regex) continue;
+      std::string error;
+      if (set->Add(rules_.rules[r].regex->pattern(), &error) < 0) return;
+      a.rule_of_entry.push_back(r);
+    }
+    if (set->Compile()) a.set = std::move(set);
+  });
+  return a.set.get();
+}
+
+std::vector<bool> Scanner::rules_to_run(std::string_view bytes) const {
+  const std::size_t n = rules_.rules.size();
+  std::vector<bool> run(n, false);
+  bool by_set = false;
+  // Compiling the set costs about 0.2 s for the shipped rules, as much as
+  // scanning 40 MB with it saves: small texts (a push of a few commits) do
+  // without; the first large fragment builds it, for every later scan.
+  const RE2::Set* any_match = bytes.size() >= kSetFromBytes ? any_match_set() : nullptr;
+  if (any_match) {
+    // First which rules match anywhere (the set's one pass), then, for those
+    // only, whether their keywords occur: a fragment with no match at all,
+    // nearly every one, costs the set's pass and nothing else.
+    std::vector<int> matched;
+    RE2::Set::ErrorInfo error{};
+    by_set = any_match->Match(re2::StringPiece(bytes.data(), bytes.size()), &matched, &error) ||
+             error.kind == RE2::Set::kNoError;
+    if (by_set) {
+      if (matched.empty()) return run;
+      for (int entry : matched) run[any_match_->rule_of_entry[static_cast<std::size_t>(entry)]] = true;
+    }
+    // Otherwise out of memory on this text: every rule's keywords decide.
+  }
+  std::vector<bool> found;
+  keywords_.find(bytes, found);
+  std::vector<bool> keyed(n, false);
+  for (std::size_t r : rules_without_keywords_) keyed[r] = true;
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    if (!found[k]) continue;
+    for (std::size_t r : rules_of_keyword_[k]) keyed[r] = true;
+  }
+  for (std::size_t r = 0; r < n; ++r) run[r] = keyed[r] && (run[r] || !by_set);
+  return run;
+}
+
 bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view secret,
                       std::string_view match, std::string_view line) const {
   auto allows = [&](const Allowlist& a) {
@@ -132,14 +187,7 @@ std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
                                    const FragmentPosition& position) const {
   std::vector<Finding> out;
   std::vector<std::pair<std::size_t, std::size_t>> spans;  // each finding's secret, for the dedupe
-  std::vector<bool> found;
-  keywords_.find(bytes, found);
-  std::vector<bool> run(rules_.rules.size(), false);
-  for (std::size_t r : rules_without_keywords_) run[r] = true;
-  for (std::size_t k = 0; k < found.size(); ++k) {
-    if (!found[k]) continue;
-    for (std::size_t r : rules_of_keyword_[k]) run[r] = true;
-  }
+  const std::vector<bool> run = rules_to_run(bytes);
   const re2::StringPiece input(bytes.data(), bytes.size());
   for (std::size_t r = 0; r < run.size(); ++r) {
     if (!run[r]) continue;

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <re2/set.h>
+
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -42,8 +46,24 @@ class Scanner {
   bool allowed(const Rule& rule, const Source& where, std::string_view secret,
                std::string_view match, std::string_view line) const;
 
+  // The rules that can match in `bytes` and whose keywords occur there.
+  std::vector<bool> rules_to_run(std::string_view bytes) const;
+  // The set, built on first use; null if it cannot be.
+  const RE2::Set* any_match_set() const;
+
   RuleSet rules_;
   KeywordIndex keywords_;
+  // Every rule's expression in one RE2::Set: one automaton over a fragment
+  // says which rules match anywhere in it, at about the cost of one rule,
+  // where the rules run one by one cost one pass each. Short keywords ("sk",
+  // "0.", "://") occur in most code, so without it most fragments ran dozens
+  // of rules. Null if the set could not be built (then keywords alone decide).
+  struct AnyMatchSet {
+    std::once_flag built;
+    std::unique_ptr<RE2::Set> set;
+    std::vector<std::size_t> rule_of_entry;
+  };
+  std::unique_ptr<AnyMatchSet> any_match_ = std::make_unique<AnyMatchSet>();  // on the heap: movable
   std::vector<std::vector<std::size_t>> rules_of_keyword_;
   std::vector<std::size_t> rules_without_keywords_;
 };
