@@ -3,12 +3,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <ostream>
 #include <stdexcept>
 
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
+#include "bottle/secrets/gitleaks_config.hpp"
 #include "bottle/utc_time.hpp"
 #include "bottle_metadata.hpp"
 #include "bottle_networks.hpp"
@@ -94,6 +97,25 @@ void check_host_files(const BottleSpec& b, const fs::path& manifest) {
     need(g.known_hosts, "git.known_hosts", false);
   }
   for (const auto& f : b.egress_ca_files) need(f, "egress_ca_files", false);
+  if (b.git_rules) need(*b.git_rules, "git_rules", false);
+}
+
+// The operator's gitleaks config is read here as git-gate will read it, so
+// that a mistake is named (file, line, key) before anything starts, not in
+// a crash-looping git-gate. One file is copied into the bundle: a config
+// extending another by path would find nothing there.
+void check_git_rules(const BottleSpec& b, const StartOptions& o) {
+  if (!b.git_rules) return;
+  const std::string file = b.git_rules->string();
+  const std::string text = bottle::config::read_file(*b.git_rules);
+  const fs::path shipped = o.source_dir / "common" / "secrets" / "rules.toml";
+  bottle::secrets::parse_gitleaks_config(
+      text, file, bottle::secrets::LoadOptions{fs::exists(shipped) ? shipped.string() : ""});
+  if (toml::parse(text, file)["extend"]["path"]) {
+    throw ConfigError(file + ": key 'extend.path': a bottle's git_rules is one self-contained "
+                             "file (useDefault = true extends the shipped rules): merge the "
+                             "file it names into this one");
+  }
 }
 
 void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& docker,
@@ -146,6 +168,10 @@ void render_state(const BottleSpec& b, const BottlePaths& paths,
   // operator's 0600 key through a bind mount; a copy readable inside the
   // bundle lives in the 0700 state folder (no one else on the host can reach
   // it) and is deleted at teardown, as the CA keys are.
+  if (b.git_rules) {
+    write_file_atomically(paths.git_gate_dir() / kGitRulesFile,
+                          bottle::config::read_file(*b.git_rules), 0644);
+  }
   for (const auto& g : b.git) {
     const fs::path dir = paths.git_key_dir(g.name);
     make_dir(dir, kBundleReadable);
@@ -165,6 +191,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   const DockerCli docker;
   const bottle::ExtraEnv tokens = token_values(b, o.manifest);
   check_host_files(b, o.manifest);
+  check_git_rules(b, o);
 
   if (auto previous = read_metadata(paths.metadata_file())) {
     if (docker.container_running(paths.sidecars_container())) {

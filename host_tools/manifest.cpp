@@ -245,8 +245,8 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
                   "its containers and networks)");
   }
   const YamlContext ctx = file_ctx.within("bottle '" + name + "'");
-  ctx.check_keys(node, {"agent", "allowlist", "routes", "git", "supervise", "egress_subnet",
-                        "egress_ca_files"});
+  ctx.check_keys(node, {"agent", "allowlist", "routes", "git", "git_rules", "supervise",
+                        "egress_subnet", "egress_ca_files"});
   BottleSpec b;
   b.name = name;
   if (!node["agent"]) ctx.fail(node, "agent", "is required");
@@ -259,6 +259,16 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
         bottle::config::parse_routes(ctx, node["routes"], bottle::config::UnknownKeys::kRefuse);
   }
   if (node["git"]) b.git = parse_git(ctx, node["git"], base);
+  if (node["git_rules"]) {
+    b.git_rules = host_path(base, scalar(ctx, node["git_rules"], "git_rules"));
+    if (b.git.empty()) {
+      ctx.fail(node["git_rules"], "git_rules", "only makes sense with git repositories (key 'git')");
+    }
+    if (b.git_rules->extension() != ".toml") {
+      ctx.fail(node["git_rules"], "git_rules",
+               "'" + b.git_rules->string() + "' must be a gitleaks configuration (.toml)");
+    }
+  }
   if (node["supervise"]) b.supervise = boolean(ctx, node["supervise"], "supervise");
   if (node["egress_subnet"]) {
     b.egress_subnet = scalar(ctx, node["egress_subnet"], "egress_subnet");

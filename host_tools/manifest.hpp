@@ -45,6 +45,10 @@ struct BottleSpec {
   std::vector<std::string> allowlist;
   std::vector<bottle::config::Route> routes;
   std::vector<GitUpstream> git;
+  // The operator's gitleaks configuration for git-gate (one self-contained
+  // .toml; `[extend] useDefault` extends the shipped rules); the shipped
+  // rules when unset.
+  std::optional<std::filesystem::path> git_rules;
   bool supervise = true;
   // The egress network's subnet, when the operator picks it (one that clashes
   // with nothing of theirs); Docker's choice otherwise.

@@ -14,6 +14,8 @@ std::string render_git_gate_config(const BottleSpec& bottle) {
   YAML::Node root;
   root["listen"] = "0.0.0.0:" + std::to_string(in_bundle::kGitGatePort);
   root["repositories_dir"] = "/var/lib/bottle/git-gate";
+  // The operator's gitleaks config, copied beside this file by `bottle start`.
+  if (bottle.git_rules) root["rules"] = std::string(kGitRulesFile);
   root["upstreams"] = YAML::Node(YAML::NodeType::Sequence);
   for (const auto& g : bottle.git) {
     YAML::Node u;

@@ -65,12 +65,13 @@ std::optional<std::string> LogWatch::line_with(const std::string& text,
   return std::nullopt;
 }
 
-Bottle::Bottle(std::string name, int subnet_octet, const std::string& agent_yaml)
+Bottle::Bottle(std::string name, int subnet_octet, const std::string& agent_yaml,
+               const std::string& bottle_yaml)
     : name_(std::move(name)),
       token_("e2e-token-" + random_hex(16)),
       scratch_(bottle_test::scratch_dir("e2e-" + name_)),
       state_root_(scratch_ / "state") {
-  prepare(subnet_octet, agent_yaml, nullptr);
+  prepare(subnet_octet, agent_yaml, bottle_yaml, nullptr);
 }
 
 Bottle::Bottle(std::string name, int subnet_octet, const FromExample& example)
@@ -80,10 +81,11 @@ Bottle::Bottle(std::string name, int subnet_octet, const FromExample& example)
       state_root_(scratch_ / "state"),
       host_env_(example.host_env),
       standin_(true) {
-  prepare(subnet_octet, "", &example);
+  prepare(subnet_octet, "", "", &example);
 }
 
-void Bottle::prepare(int subnet_octet, const std::string& agent_yaml, const FromExample* example) {
+void Bottle::prepare(int subnet_octet, const std::string& agent_yaml,
+                     const std::string& bottle_yaml, const FromExample* example) {
   // What an earlier, killed run of the same test may have left.
   run({"docker", "rm", "--force", upstream_container(), standin_container()});
   run({BOTTLE_BIN, "--state-dir", state_root_.string(), "stop", name_});
@@ -93,7 +95,7 @@ void Bottle::prepare(int subnet_octet, const std::string& agent_yaml, const From
   if (example) {
     write_manifest_from(subnet_octet, *example);
   } else {
-    write_manifest(subnet_octet, agent_yaml);
+    write_manifest(subnet_octet, agent_yaml, bottle_yaml);
   }
   const CommandResult start = bottle({"start", (scratch_ / "bottles.yaml").string(), name_,
                                       "--detach"});
@@ -121,7 +123,8 @@ void Bottle::write_keys_and_certificates() {
   fs::copy_file(scratch_ / "certs" / "ca.pem", scratch_ / "work" / "upstream-ca.pem");
 }
 
-void Bottle::write_manifest(int subnet_octet, const std::string& agent_yaml) {
+void Bottle::write_manifest(int subnet_octet, const std::string& agent_yaml,
+                            const std::string& bottle_yaml) {
   const std::string s = scratch_.string();
   std::ostringstream m;
   m << "bottles:\n"
@@ -141,7 +144,8 @@ void Bottle::write_manifest(int subnet_octet, const std::string& agent_yaml) {
     << "        ssh_key: " << s << "/keys/id_ed25519\n"
     << "        known_hosts: " << s << "/keys/known_hosts\n"
     << "    egress_subnet: 198.18." << subnet_octet << ".0/24\n"
-    << "    egress_ca_files: [" << s << "/certs/ca.pem]\n";
+    << "    egress_ca_files: [" << s << "/certs/ca.pem]\n"
+    << bottle_yaml;
   write_text(scratch_ / "bottles.yaml", m.str());
 }
 

@@ -68,7 +68,9 @@ class Bottle {
   // private, so that each test's upstream is reachable and distinct.
   // agent_yaml: extra keys of the manifest's agent entry, each line indented
   // by six spaces (`      limits: {pids: 128}\n`).
-  Bottle(std::string name, int subnet_octet, const std::string& agent_yaml = "");
+  // bottle_yaml: extra keys of the bottle itself, indented by four spaces.
+  Bottle(std::string name, int subnet_octet, const std::string& agent_yaml = "",
+         const std::string& bottle_yaml = "");
   Bottle(std::string name, int subnet_octet, const FromExample& example);
   ~Bottle();
   Bottle(const Bottle&) = delete;
@@ -107,9 +109,11 @@ class Bottle {
   std::string stop_and_list_leftovers();
 
  private:
-  void prepare(int subnet_octet, const std::string& agent_yaml, const FromExample* example);
+  void prepare(int subnet_octet, const std::string& agent_yaml, const std::string& bottle_yaml,
+               const FromExample* example);
   void write_keys_and_certificates();
-  void write_manifest(int subnet_octet, const std::string& agent_yaml);
+  void write_manifest(int subnet_octet, const std::string& agent_yaml,
+                      const std::string& bottle_yaml);
   void write_manifest_from(int subnet_octet, const FromExample& example);
   void start_upstream();
   void start_standin();

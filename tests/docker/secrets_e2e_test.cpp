@@ -68,7 +68,13 @@ TEST(BottleSecrets, TheTokenIsNowhereOnDiskNorInTheAgent) {
 }
 
 TEST(BottleSecrets, GitGateRejectsAPushWithASecretAndForwardsACleanOne) {
-  Bottle b("e2e-git", 8);
+  // The operator's own gitleaks config, through the manifest: one rule of
+  // theirs, and the shipped rules it extends.
+  const auto rules = bottle_test::scratch_dir("e2e-git-rules") / "corp-rules.toml";
+  std::ofstream(rules) << "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"corp-token\"\n"
+                          "description = \"Corp deploy token\"\n"
+                          "regex = '''CORP-[0-9a-f]{32}'''\nkeywords = [\"corp-\"]\n";
+  Bottle b("e2e-git", 8, "", "    git_rules: " + rules.string() + "\n");
   const std::string git = "git -c user.name=agent -c user.email=agent@bottle.test";
   // The agent uses the upstream's own URL; its git config sends it to git-gate.
   const auto clone = b.agent(git + " clone -q git@" + std::string(kGitHost) +
@@ -89,6 +95,16 @@ TEST(BottleSecrets, GitGateRejectsAPushWithASecretAndForwardsACleanOne) {
   EXPECT_THAT(secret.output, HasSubstr("aws-access-key-id"));
   EXPECT_THAT(secret.output, HasSubstr("settings.py"));
   EXPECT_THAT(secret.output, Not(HasSubstr("AKIAZ7Q3LK2MX4PWT6RB")));  // shown redacted
+  EXPECT_EQ(b.upstream(upstream_log).output, "a clean change\nfirst commit\n");
+
+  // The operator's rule finds what no shipped rule knows.
+  const auto corp = b.agent(
+      "cd /tmp/project && git reset -q --hard HEAD~1 && "
+      "echo 'deploy = CORP-0123456789abcdef0123456789abcdef' > deploy.cfg && git add deploy.cfg && " +
+      git + " commit -q -m 'deploy settings' && git push origin main 2>&1");
+  EXPECT_NE(corp.code, 0) << corp.output;
+  EXPECT_THAT(corp.output, HasSubstr("corp-token (Corp deploy token)"));
+  EXPECT_THAT(corp.output, HasSubstr("deploy.cfg"));
   EXPECT_EQ(b.upstream(upstream_log).output, "a clean change\nfirst commit\n");
 
   EXPECT_EQ(b.stop_and_list_leftovers(), "");

@@ -111,7 +111,7 @@ TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    alowlist: [b.com]\n"),
       "/m/bottles.yaml:5: bottle 'demo': key 'alowlist': unknown key (known: agent, "
-      "allowlist, egress_ca_files, egress_subnet, git, routes, supervise)");
+      "allowlist, egress_ca_files, egress_subnet, git, git_rules, routes, supervise)");
   EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
                      "    allowlist: [a.com, 'b .com']\n"),
             "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': 'b .com' has the character ' ', "
@@ -224,4 +224,20 @@ TEST(Manifest, TheCodexExampleInjectsABearerToken) {
   EXPECT_EQ(b.routes[0].header, "Authorization");
   EXPECT_EQ(b.routes[0].value, "Bearer {token}");
   EXPECT_EQ(b.routes[0].token_env, "OPENAI_API_KEY");
+}
+
+TEST(Manifest, GitRulesNameAGitleaksFileForABottleWithRepositories) {
+  const std::string head = "bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
+                           "    allowlist: [a.com]\n";
+  const std::string git =
+      "    git:\n      - {name: p, upstream: 'git@h:p.git', ssh_key: k, known_hosts: kh}\n";
+  const auto m = parse_manifest_text(head + git + "    git_rules: rules/corp.toml\n",
+                                     "/m/bottles.yaml");
+  EXPECT_EQ(m.bottles[0].git_rules, std::filesystem::path("/m/rules/corp.toml"));
+  EXPECT_NE(error_of(head + "    git_rules: corp.toml\n")
+                .find("key 'git_rules': only makes sense with git repositories"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + git + "    git_rules: corp.yaml\n")
+                .find("key 'git_rules': '/m/corp.yaml' must be a gitleaks configuration (.toml)"),
+            std::string::npos);
 }

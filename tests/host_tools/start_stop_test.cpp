@@ -294,6 +294,53 @@ TEST(BottleStart, GivesTheBundlesUserWhatItNeedsAndTakesTheKeyCopiesBackAtStop) 
   EXPECT_TRUE(fs::exists(cli.scratch() / "keys/id")) << "the operator's own key stays";
 }
 
+// The operator's gitleaks config reaches git-gate beside its config, after
+// being read as git-gate reads it: a mistake stops the start, named.
+TEST(BottleStart, TheManifestsGitleaksConfigIsCheckedThenGivenToGitGate) {
+  BottleCli cli;
+  fs::create_directories(cli.scratch() / "keys");
+  std::ofstream(cli.scratch() / "keys/id") << "key\n";
+  std::ofstream(cli.scratch() / "keys/kh") << "git.example.test ssh-ed25519 AAAA\n";
+  // useDefault extends the shipped rules of the source tree bottle starts from.
+  fs::create_directories(cli.scratch() / "src/common/secrets");
+  std::ofstream(cli.scratch() / "src/common/secrets/rules.toml")
+      << "[[rules]]\nid = \"shipped\"\nregex = 'SHIPPED-[0-9]{8}'\n";
+  const std::string git =
+      "    git:\n"
+      "      - {name: project, upstream: 'git@git.example.test:p.git', ssh_key: keys/id, "
+      "known_hosts: keys/kh}\n"
+      "    git_rules: corp-rules.toml\n";
+  const std::string good =
+      "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"corp-token\"\n"
+      "regex = '''CORP-[0-9a-f]{32}'''\nkeywords = [\"corp-\"]\n";
+  std::ofstream(cli.scratch() / "corp-rules.toml")
+      << "[[rules]]\nid = \"corp-token\"\nregex = '''CORP-[0-9a-f{32}'''\n";
+  auto bad = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
+                     {{"GITHUB_TOKEN", kToken}});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("corp-rules.toml:3"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("is not a valid RE2 expression"), std::string::npos) << bad.err;
+  EXPECT_FALSE(cli.docker_called("compose"));
+
+  std::ofstream(cli.scratch() / "corp-rules.toml") << "[extend]\npath = \"other.toml\"\n";
+  std::ofstream(cli.scratch() / "other.toml") << good;
+  auto extends = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
+                         {{"GITHUB_TOKEN", kToken}});
+  EXPECT_EQ(extends.exit_code, 2) << extends.err;
+  EXPECT_NE(extends.err.find("key 'extend.path': a bottle's git_rules is one self-contained file"),
+            std::string::npos)
+      << extends.err;
+
+  std::ofstream(cli.scratch() / "corp-rules.toml") << good;
+  auto r = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
+                   {{"GITHUB_TOKEN", kToken}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(cli.bottle_dir() / "git-gate/rules.toml"), good);
+  EXPECT_EQ(mode_of(cli.bottle_dir() / "git-gate/rules.toml"), 0644u);
+  EXPECT_NE(read_text(cli.bottle_dir() / "git-gate/git-gate.yaml").find("rules: rules.toml"),
+            std::string::npos);
+}
+
 TEST(SubnetPool, BottlesTakeDistinctSmallSubnetsAndGiveThemBackAtStop) {
   BottleCli cli;
   const std::string two = "bottles:\n"
