@@ -65,7 +65,9 @@ void only_arguments(const json& args, const std::string& tool,
                     std::initializer_list<const char*> known) {
   std::string list;
   for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
-  for (const auto& [key, value] : args.items()) {
+  for (const auto& item : args.items()) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& key = item.key();
     if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) ==
         known.end()) {
       throw ConfigError(tool + ": unknown argument " + shown(key) +
