@@ -108,14 +108,19 @@ void check_git_rules(const BottleSpec& b, const StartOptions& o) {
   if (!b.git_rules) return;
   const std::string file = b.git_rules->string();
   const std::string text = bottle::config::read_file(*b.git_rules);
+  // Before the whole read, which would follow the path on this host.
+  try {
+    if (toml::parse(text, file)["extend"]["path"]) {
+      throw ConfigError(file + ": key 'extend.path': a bottle's git_rules is one self-contained "
+                               "file (useDefault = true extends the shipped rules): merge the "
+                               "file it names into this one");
+    }
+  } catch (const toml::parse_error&) {
+    // Not TOML: the read below says where, as git-gate would.
+  }
   const fs::path shipped = o.source_dir / "common" / "secrets" / "rules.toml";
   bottle::secrets::parse_gitleaks_config(
       text, file, bottle::secrets::LoadOptions{fs::exists(shipped) ? shipped.string() : ""});
-  if (toml::parse(text, file)["extend"]["path"]) {
-    throw ConfigError(file + ": key 'extend.path': a bottle's git_rules is one self-contained "
-                             "file (useDefault = true extends the shipped rules): merge the "
-                             "file it names into this one");
-  }
 }
 
 void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& docker,

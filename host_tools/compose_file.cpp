@@ -86,9 +86,14 @@ YAML::Node agent_service(const BottleSpec& bottle, const BottlePaths& paths) {
   a["init"] = true;
   a["working_dir"] = literal(bottle.agent.mount_at);
   if (bottle.agent.user) {
+    // A uid alone would run with gid 0 (root's group) where the image has no
+    // passwd entry for it: its group is then the uid's number, as a user's
+    // own group usually is.
+    std::string uid_gid = *bottle.agent.user;
+    if (uid_gid.find(':') == std::string::npos) uid_gid += ":" + uid_gid;
     // Tagged as a string: docker-compose reads YAML 1.1, where 1000:59 would
     // be a base-60 number.
-    YAML::Node user(*bottle.agent.user);
+    YAML::Node user(uid_gid);
     user.SetTag("tag:yaml.org,2002:str");
     a["user"] = user;
   }

@@ -251,5 +251,19 @@ TEST_F(ClaudeCodeInABottle, ASecretPushIsRefusedAndTheModelReadsWhy) {
             "first commit\n");
 }
 
+
+// The agent owns its HOME: whatever it leaves as ~/.claude.json (here a FIFO,
+// which a shell's read would block on forever) must not keep its container
+// from starting again, and Claude Code is provisioned afresh.
+TEST_F(ClaudeCodeInABottle, AContainerRestartsWhateverTheAgentLeftInItsConfig) {
+  ASSERT_EQ(b().agent("rm -f ~/.claude.json && mkfifo ~/.claude.json").code, 0);
+  const auto restart = run({"timeout", "60", "docker", "restart", b().agent_container()});
+  ASSERT_EQ(restart.code, 0) << restart.output;
+  EXPECT_THAT(run({"docker", "logs", b().agent_container()}).output,
+              HasSubstr("was not a regular file; kept it as"));
+  const auto list = b().agent("timeout 60 claude mcp list");
+  EXPECT_THAT(list.output, HasSubstr("supervise: http://supervise:8765/mcp (HTTP) - ✔ Connected"));
+}
+
 }  // namespace
 }  // namespace bottle_e2e

@@ -341,3 +341,24 @@ TEST(SecretCorpus, TheLargeTextPrefilterKeepsEveryFinding) {
   }
   EXPECT_EQ(missed, 0u) << "of " << expected.size();
 }
+
+// A match may run far (a key, thousands of blank lines, its value): the
+// prefilter must see it whole wherever it falls in a large fragment, its
+// middle included (found by an attack on a split of the set's pass).
+TEST(SecretCorpus, AMatchSpanningTheMiddleOfALargeFragmentIsFound) {
+  const std::string filler(1000, 'x');
+  std::string text;
+  while (text.size() < (350u << 10)) text += filler + "\n";
+  text += std::string(1000 - 1, 'y') + "\n";
+  text += "aws_secret_access_key =";
+  text += std::string(20000, '\n');
+  text += "\"Zr7Qp2Lk9Xw4Mn8Bv3Cx6Tf1Hy5Jg0Ds2Ae7Ru9K\"\n";
+  // The key just before the middle, its value 19 KB after it.
+  const std::size_t key_at = text.find("aws_secret_access_key");
+  while (text.size() < 2 * (key_at + 1000)) text += filler + "\n";
+  bool found = false;
+  for (const auto& f : shipped().scan(text, {"corpus", "src/settings.py", ""})) {
+    found = found || f.rule_id == "aws-secret-access-key";
+  }
+  EXPECT_TRUE(found);
+}

@@ -322,6 +322,12 @@ TEST(BottleStart, TheManifestsGitleaksConfigIsCheckedThenGivenToGitGate) {
   EXPECT_NE(bad.err.find("is not a valid RE2 expression"), std::string::npos) << bad.err;
   EXPECT_FALSE(cli.docker_called("compose"));
 
+  // Named whether or not the file it names exists on this host.
+  std::ofstream(cli.scratch() / "corp-rules.toml") << "[extend]\npath = \"nope.toml\"\n";
+  auto missing = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
+                         {{"GITHUB_TOKEN", kToken}});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("key 'extend.path'"), std::string::npos) << missing.err;
   std::ofstream(cli.scratch() / "corp-rules.toml") << "[extend]\npath = \"other.toml\"\n";
   std::ofstream(cli.scratch() / "other.toml") << good;
   auto extends = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
@@ -420,6 +426,17 @@ TEST(BottleStart, TheAgentRunsAsTheUserTheManifestNames) {
   const std::string compose = read_text(cli.bottle_dir() / "docker-compose.yml");
   // Tagged: docker-compose reads YAML 1.1, where a bare 1000:59 is the number 60059.
   EXPECT_NE(compose.find("user: !<tag:yaml.org,2002:str> 1000:59"), std::string::npos) << compose;
+
+  // A uid alone gets its own number as group, never root's group 0.
+  std::ofstream(cli.scratch() / "user.yaml")
+      << "bottles:\n  demo:\n    agent:\n      image: 'agent:1'\n      workdir: .\n"
+         "      user: '1234'\n    allowlist: [a.com]\n";
+  ASSERT_EQ(cli.run({"stop", "demo"}).exit_code, 0);
+  auto uid_only = cli.run({"start", (cli.scratch() / "user.yaml").string(), "--detach"});
+  ASSERT_EQ(uid_only.exit_code, 0) << uid_only.err;
+  EXPECT_NE(read_text(cli.bottle_dir() / "docker-compose.yml")
+                .find("user: !<tag:yaml.org,2002:str> 1234:1234"),
+            std::string::npos);
 }
 
 TEST(BottleStart, ATokenCopiedIntoTheAgentsEnvironmentIsRefused) {

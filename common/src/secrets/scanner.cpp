@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <system_error>
-#include <thread>
 
 #include "bottle/secrets/entropy.hpp"
 #include "bottle/text/terminal_escape.hpp"
@@ -16,7 +14,6 @@ namespace {
 
 constexpr std::size_t kExcerptWidth = 80;
 constexpr std::size_t kSetFromBytes = 256 << 10;
-constexpr std::size_t kSplitFromBytes = 512 << 10;
 constexpr std::size_t kMaxGroups = 16;
 
 std::vector<std::string> all_keywords(const RuleSet& rules) {
@@ -120,32 +117,6 @@ bool set_matches(const RE2::Set& set, std::string_view text, std::vector<int>& m
          error.kind == RE2::Set::kNoError;
 }
 
-// The set's pass over a large fragment, its two halves on two threads: the
-// pass is most of a scan's time. The first half runs on past the middle by
-// kSplitOverlap bytes to a line's end, so a match across the middle is seen
-// whole unless longer than that (the windows of a stream have the same
-// bound); a cut can only add rules to try, never lose one shorter.
-bool set_matches_split(const RE2::Set& set, std::string_view text, std::vector<int>& matched) {
-  constexpr std::size_t kSplitOverlap = 16 << 10;
-  const std::size_t newline = text.find('\n', text.size() / 2);
-  if (newline == std::string_view::npos) return set_matches(set, text, matched);
-  const std::size_t mid = newline + 1;
-  std::size_t first_end = text.find('\n', std::min(text.size(), mid + kSplitOverlap));
-  first_end = first_end == std::string_view::npos ? text.size() : first_end + 1;
-  std::vector<int> second;
-  bool second_ok = false;
-  std::thread worker;
-  try {
-    worker = std::thread([&] { second_ok = set_matches(set, text.substr(mid), second); });
-  } catch (const std::system_error&) {
-    return set_matches(set, text, matched);  // no thread to be had: one pass
-  }
-  const bool first_ok = set_matches(set, text.substr(0, first_end), matched);
-  worker.join();
-  matched.insert(matched.end(), second.begin(), second.end());
-  return first_ok && second_ok;
-}
-
 }  // namespace
 
 std::vector<bool> Scanner::rules_to_run(std::string_view bytes) const {
@@ -161,8 +132,9 @@ std::vector<bool> Scanner::rules_to_run(std::string_view bytes) const {
     // only, whether their keywords occur: a fragment with no match at all,
     // nearly every one, costs the set's pass and nothing else.
     std::vector<int> matched;
-    by_set = bytes.size() >= kSplitFromBytes ? set_matches_split(*any_match, bytes, matched)
-                                             : set_matches(*any_match, bytes, matched);
+    // One pass over the whole fragment: a match may run far (a key, blank
+    // lines, its value), so a cut fragment could hide one from the set.
+    by_set = set_matches(*any_match, bytes, matched);
     if (by_set) {
       if (matched.empty()) return run;
       for (int entry : matched) run[any_match_->rule_of_entry[static_cast<std::size_t>(entry)]] = true;
