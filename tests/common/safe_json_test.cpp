@@ -45,3 +45,13 @@ TEST(SafeJson, ReportsInvalidJsonAsParseErrorWithPrintableMessage) {
     }
   }
 }
+
+// Found by fuzz_proposal: a number too large for a double is nlohmann's
+// out_of_range, not its parse_error; every caller catches ParseError only,
+// so it ended `bottle proposals` (and would any reader of agent JSON).
+TEST(SafeJson, ANumberOutOfRangeIsAParseErrorToo) {
+  for (const char* text : {"1e999", "{\"a\":-1e999}", "[1,2,1e400]"}) {
+    EXPECT_THROW((void)bottle::json::parse(text), ParseError) << text;
+    EXPECT_THROW((void)bottle::json::parse_ordered(text), ParseError) << text;
+  }
+}

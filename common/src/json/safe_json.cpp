@@ -20,7 +20,9 @@ Json parse_bounded(std::string_view text, std::size_t max_depth) {
   };
   try {
     return Json::parse(text.begin(), text.end(), limit);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds (1e999):
+    // every caller catches ParseError, so nothing else may leave here.
     // nlohmann quotes the token it stopped at: keep that printable and short.
     throw ParseError("not valid JSON: " +
                      text::replace_invalid_utf8(text::truncate_utf8(e.what(), 300)));
