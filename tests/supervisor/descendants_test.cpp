@@ -55,9 +55,13 @@ TEST(Descendants, ADescendantThatIgnoresSigtermIsKilledAfterTheGrace) {
                 " --name deaf-grandchild --ignore-term & exec " + testd_bin() +
                 " --name leaver']\n"}),
       {.extra_args = {"--descendant-grace-ms", "200"}, .pid_namespace = false});
+  // Its "started" line comes once SIGTERM is blocked and read from a
+  // signalfd: before it, a SIGTERM would still end it (the race that made
+  // this test fail in CI once).
   ASSERT_TRUE(eventually([&] {
-    return processes_with_args({"--name", "deaf-grandchild"}).size() == 1;
-  }));
+    return sup.stdout_text().find("testd deaf-grandchild started") != std::string::npos;
+  })) << sup.stdout_text();
+  ASSERT_EQ(processes_with_args({"--name", "deaf-grandchild"}).size(), 1u);
   sup.signal(SIGTERM);
   EXPECT_EQ(sup.wait_exit(), 0) << sup.stderr_text();
   EXPECT_TRUE(processes_with_args({"--name", "deaf-grandchild"}).empty());
