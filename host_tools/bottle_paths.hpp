@@ -54,18 +54,15 @@ class BottlePaths {
 // $BOTTLE_STATE_DIR, else $XDG_STATE_HOME/claude-bottle, else ~/.local/state/claude-bottle.
 std::filesystem::path default_state_root();
 
+// The manifest's git_rules, copied beside git-gate.yaml (host and bundle alike).
+inline constexpr const char* kGitRulesFile = "rules.toml";
+
 // Container paths, as DESIGN.md names them.
 namespace in_bundle {
 inline constexpr const char* kPipelockDir = "/etc/bottle/pipelock";
 inline constexpr const char* kEgressDir = "/etc/bottle/egress";
 inline constexpr const char* kGitGateDir = "/etc/bottle/git-gate";
 inline constexpr const char* kGitKeysDir = "/etc/bottle/git-gate/keys";
-}  // namespace in_bundle
-
-// The manifest's git_rules, copied beside git-gate.yaml (host and bundle alike).
-inline constexpr const char* kGitRulesFile = "rules.toml";
-
-namespace in_bundle {
 inline constexpr const char* kSuperviseDir = "/etc/bottle/supervise";
 inline constexpr const char* kProposalsDir = "/var/lib/bottle/proposals";
 inline constexpr const char* kAgentDir = "/etc/bottle/agent";

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 
@@ -103,9 +104,10 @@ void check_host_files(const BottleSpec& b, const fs::path& manifest) {
 // The operator's gitleaks config is read here as git-gate will read it, so
 // that a mistake is named (file, line, key) before anything starts, not in
 // a crash-looping git-gate. One file is copied into the bundle: a config
-// extending another by path would find nothing there.
-void check_git_rules(const BottleSpec& b, const StartOptions& o) {
-  if (!b.git_rules) return;
+// extending another by path would find nothing there. Returns the text
+// checked, which is what the bundle gets (the file is read once).
+std::optional<std::string> checked_git_rules(const BottleSpec& b, const StartOptions& o) {
+  if (!b.git_rules) return std::nullopt;
   const std::string file = b.git_rules->string();
   const std::string text = bottle::config::read_file(*b.git_rules);
   // Before the whole read, which would follow the path on this host.
@@ -121,6 +123,7 @@ void check_git_rules(const BottleSpec& b, const StartOptions& o) {
   const fs::path shipped = o.source_dir / "common" / "secrets" / "rules.toml";
   bottle::secrets::parse_gitleaks_config(
       text, file, bottle::secrets::LoadOptions{fs::exists(shipped) ? shipped.string() : ""});
+  return text;
 }
 
 void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& docker,
@@ -149,7 +152,8 @@ void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& d
 }
 
 void render_state(const BottleSpec& b, const BottlePaths& paths,
-                  const std::string& sidecars_address) {
+                  const std::string& sidecars_address,
+                  const std::optional<std::string>& git_rules) {
   using bottle::config::write_file_atomically;
   write_file_atomically(paths.pipelock_config(),
                         render_pipelock_config(b.allowlist, sidecars_address), 0644);
@@ -173,10 +177,7 @@ void render_state(const BottleSpec& b, const BottlePaths& paths,
   // operator's 0600 key through a bind mount; a copy readable inside the
   // bundle lives in the 0700 state folder (no one else on the host can reach
   // it) and is deleted at teardown, as the CA keys are.
-  if (b.git_rules) {
-    write_file_atomically(paths.git_gate_dir() / kGitRulesFile,
-                          bottle::config::read_file(*b.git_rules), 0644);
-  }
+  if (git_rules) write_file_atomically(paths.git_gate_dir() / kGitRulesFile, *git_rules, 0644);
   for (const auto& g : b.git) {
     const fs::path dir = paths.git_key_dir(g.name);
     make_dir(dir, kBundleReadable);
@@ -196,7 +197,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   const DockerCli docker;
   const bottle::ExtraEnv tokens = token_values(b, o.manifest);
   check_host_files(b, o.manifest);
-  check_git_rules(b, o);
+  const std::optional<std::string> git_rules = checked_git_rules(b, o);
 
   if (auto previous = read_metadata(paths.metadata_file())) {
     if (docker.container_running(paths.sidecars_container())) {
@@ -253,7 +254,7 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   mint_ca(paths.egress_dir(), "claude-bottle " + b.name + " egress CA");
 
   // 4 and 5. Configs, the compose file, the metadata.
-  render_state(b, paths, meta.sidecars_address);
+  render_state(b, paths, meta.sidecars_address, git_rules);
   write_metadata(paths.metadata_file(), meta);
   undo.push("record the bottle", [&] { mark_state(paths, "stopped"); });
   check_interrupt(o);
