@@ -6,12 +6,7 @@
 // on loopback, so a request that passes every check is refused by the
 // dial, at once. Every answer must be an HTTP one, and the token never in it
 // unless the input held it.
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,6 +17,7 @@
 #include "egress_server.hpp"
 #include "egress_settings.hpp"
 #include "fuzz_input.hpp"
+#include "loop_client.hpp"
 #include "live_routes.hpp"
 #include "proxy_settings.hpp"
 #include "request_log.hpp"
@@ -59,59 +55,14 @@ struct Egress {
   int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   egress::RequestLog log{loop, null_fd};
   egress::EgressServer server{loop, {settings, routes, tokens, tls, proxies, log}};
-
-  void turn() { uv_run(loop.get(), UV_RUN_NOWAIT); }
 };
-
-int dial(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
-  ::fcntl(fd, F_SETFL, O_NONBLOCK);
-  return fd;
-}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Egress egress;
-  const int fd = dial(egress.server.port());
-  std::string answer;
-  char buf[4096];
-  auto drain = [&] {
-    for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n > 0) {
-        answer.append(buf, static_cast<std::size_t>(n));
-        continue;
-      }
-      return n == 0;  // true at EOF
-    }
-  };
-  for (auto piece : bottle_fuzz::pieces_of(bottle_fuzz::text_of(data, size))) {
-    for (std::size_t off = 0; off < piece.size();) {
-      const ssize_t n = ::send(fd, piece.data() + off, piece.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) break;  // egress closed: it has decided
-      off += static_cast<std::size_t>(n);
-    }
-    egress.turn();
-    drain();
-  }
-  ::shutdown(fd, SHUT_WR);
-  bool closed = false;
-  for (int i = 0; i < 200 && !closed; ++i) {
-    egress.turn();
-    pollfd p{fd, POLLIN, 0};
-    ::poll(&p, 1, 5);
-    closed = drain();
-  }
-  ::close(fd);
-  for (int i = 0; i < 20; ++i) egress.turn();
+  const std::string answer = bottle_fuzz::exchange_over_loop(egress.loop.get(), egress.server.port(),
+                                                             bottle_fuzz::text_of(data, size));
   if (!answer.empty() && !answer.starts_with("HTTP/1.1 ")) std::abort();
   // egress quotes what the agent sent in its refusals: the token in the
   // answer is a leak only when the agent did not send it (libFuzzer's
