@@ -116,6 +116,14 @@ void ProxyConnection::on_client_data(std::string_view data) {
 }
 
 void ProxyConnection::on_client_end(int status) {
+  if (client_stream_ == ClientStream::head && status == 0 &&
+      (head_bytes_ > 0 || !pending_.empty())) {
+    // Part of a head, then the client's end: the same answer however the
+    // bytes were cut (whole, the parser may already have refused a field it
+    // holds in pieces only once the head is complete, which now never comes).
+    refuse(400, "malformed request: the client ended before the end of the request head");
+    return;
+  }
   if (client_stream_ == ClientStream::head || client_stream_ == ClientStream::held) {
     finish("client closed before sending a request");
     return;
@@ -146,7 +154,8 @@ void ProxyConnection::read_head(std::string_view data) {
   // client splits its writes.
   while (!pending_.empty() && !parser_->is_header_done()) {
     boost::beast::error_code ec;
-    const std::size_t used = parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
+    const std::size_t used =
+        parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
     pending_.erase(0, used);
     head_bytes_ += used;
     if (ec == http::error::need_more) break;
@@ -335,16 +344,17 @@ void ProxyConnection::check_hello(std::string_view data) {
       return;
     case ClientHelloReader::State::not_tls:
       if (server_.config().sni_require_tls) {
-        block_tunnel("the tunnel does not start with a TLS ClientHello "
-                     "(forward_proxy.sni_require_tls)");
+        block_tunnel(
+            "the tunnel does not start with a TLS ClientHello "
+            "(forward_proxy.sni_require_tls)");
         return;
       }
       break;
     case ClientHelloReader::State::done: {
       const auto& sni = hello_.server_name();
       if (sni && *sni != target_.host) {
-        block_tunnel("SNI mismatch: CONNECT to " + target_.host + " carries a TLS ClientHello for " +
-                     *sni);
+        block_tunnel("SNI mismatch: CONNECT to " + target_.host +
+                     " carries a TLS ClientHello for " + *sni);
         return;
       }
       if (!sni && !is_ip_literal_host(target_.host)) {
@@ -371,7 +381,8 @@ void ProxyConnection::feed_body(std::string_view data) {
     body.data = piece;
     body.size = sizeof piece;
     boost::beast::error_code ec;
-    const std::size_t used = parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
+    const std::size_t used =
+        parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
     pending_.erase(0, used);
     const std::size_t produced = sizeof piece - body.size;
     if (produced > 0) {
@@ -509,8 +520,8 @@ void ProxyConnection::finish(const std::string& why) {
     else
       decision_.reason += ", " + why;
     if (unforwarded_bytes_ > 0) {
-      decision_.reason += ", " + std::to_string(unforwarded_bytes_) +
-                          " bytes after the request not forwarded";
+      decision_.reason +=
+          ", " + std::to_string(unforwarded_bytes_) + " bytes after the request not forwarded";
     }
     server_.log().record(decision_);
   }

@@ -60,14 +60,16 @@ std::string config(const std::vector<int>& ports, const std::string& extra = "")
 }
 
 // Sends each piece in its own write, a moment apart so each arrives on its
-// own, then reads until pipelock closes.
-std::string send_in_pieces(int port, const std::vector<std::string>& pieces) {
+// own, then (half_close) ends its side, then reads until pipelock closes.
+std::string send_in_pieces(int port, const std::vector<std::string>& pieces,
+                           bool half_close = false) {
   const int fd = bottle_test::dial_loopback(port);
   if (fd < 0) return "";
   for (const auto& p : pieces) {
     send(fd, p.data(), p.size(), MSG_NOSIGNAL);
     std::this_thread::sleep_for(1ms);
   }
+  if (half_close) shutdown(fd, SHUT_WR);
   std::string reply;
   char buf[4096];
   ssize_t n;
@@ -216,6 +218,23 @@ TEST(PipelockEveryByte, TheHeadLimitCoversTheRequestLine) {
   const std::string headers = "X-Pad: " + std::string(16000, 'b') + "\r\n\r\n";
   EXPECT_EQ(send_in_pieces(p.port(), {line + headers}).rfind("HTTP/1.1 431", 0), 0u);
   EXPECT_EQ(send_in_pieces(p.port(), {line + "Host: a\r\n\r\n"}).rfind("HTTP/1.1 431", 0), 0u);
+}
+
+// Found by fuzz_proxy_connection: a head the client ended before its blank
+// line got a 400 when it arrived in one read and no answer at all when it
+// came in pieces (the parser had not yet judged the fields it held).
+TEST(PipelockEveryByte, AHeadEndedByTheClientGetsTheSameAnswerHoweverItWasCut) {
+  Upstream up;
+  Pipelock p(config({up.port()}));
+  const std::string target = "allowed.test:" + std::to_string(up.port());
+  for (const std::string& head : {"CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nH\r\n",
+                                 "GET http://" + target + "/ HTTP/1.1\r\nHost: a\r\n",
+                                 std::string("GET http://")}) {
+    const std::string whole = send_in_pieces(p.port(), {head}, true);
+    const std::string cut = send_in_pieces(p.port(), bytes_of(head), true);
+    EXPECT_EQ(whole.rfind("HTTP/1.1 400 ", 0), 0u) << head << "\n" << whole;
+    EXPECT_EQ(cut.rfind("HTTP/1.1 400 ", 0), 0u) << head << "\n" << cut;
+  }
 }
 
 TEST(PipelockSsrf, AnEmptyInternalListKeepsTheFloor) {
