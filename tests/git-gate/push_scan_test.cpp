@@ -69,7 +69,10 @@ TEST(PreReceive, TheRejectionNamesRuleWhereAndExcerptButNotTheSecret) {
 TEST(DecisionLine, ListsRefsAndRulesOnceAndShowsARedactedRefNameOnly) {
   PushDecision d;
   d.repository = "proj";
-  RefUpdate u{std::string(40, '0'), std::string(40, 'a'), "refs/heads/leak/ghp_secretsecret"};
+  RefUpdate u;
+  u.old_id = std::string(40, '0');
+  u.new_id = std::string(40, 'a');
+  u.ref = "refs/heads/leak/ghp_secretsecret";
   u.redacted_name = "refs/heads/leak/ghp_…";
   d.updates = {u};
   d.rules = {"github-pat", "github-pat", "aws-access-key-id"};
@@ -85,7 +88,7 @@ TEST(DecisionLine, ListsRefsAndRulesOnceAndShowsARedactedRefNameOnly) {
   EXPECT_EQ(line["rules"], nlohmann::json::array({"aws-access-key-id", "github-pat"}));
   // Bytes that are not UTF-8 in a ref name do not end the hook.
   d.updates[0].redacted_name = "refs/heads/\xff\xfe";
-  EXPECT_NO_THROW(nlohmann::json::parse(decision_line(d)));
+  EXPECT_TRUE(nlohmann::json::parse(decision_line(d)).is_object());
 }
 
 TEST(GateRules, AcceptedFingerprintsAreOnePerLineWithComments) {

@@ -271,7 +271,7 @@ TEST_F(Endpoint, AHeaderValueThatIsNotUtf8IsQuotedEscapedInAnErrorAnyJsonParserR
   reply = endpoint_.handle(r);
   EXPECT_EQ(reply.status, 400u);
   EXPECT_LT(reply.body.size(), 700u) << "the quoted value is cut";
-  EXPECT_NO_THROW(json::parse(reply.body));
+  EXPECT_TRUE(json::parse(reply.body).is_object());
 }
 
 TEST_F(Endpoint, TwoCopiesOfAHeaderThatDecidesSomethingGet400) {
