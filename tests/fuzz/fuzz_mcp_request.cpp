@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bottle/json/safe_json.hpp"
 #include "bottle/proposals/proposal_store.hpp"
 #include "fuzz_input.hpp"
 #include "live_configs.hpp"
@@ -85,5 +86,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const supervise::EndpointReply reply = endpoint.handle(parser.get());
   if (reply.status < 200 || reply.status > 599) std::abort();
+  // An exception that escaped a request's handling is answered as an
+  // internal error (500, or JSON-RPC's -32603), which keeps supervise alive;
+  // an input that gets there is a defect all the same (four single requests
+  // once ended the process from there).
+  if (reply.status == 500) std::abort();
+  try {
+    const auto body = bottle::json::parse(reply.body);
+    const auto error = body.is_object() ? body.find("error") : body.end();
+    if (error != body.end() && error->is_object() && error->value("code", 0) == -32603) {
+      std::abort();
+    }
+  } catch (const bottle::json::ParseError&) {
+    // Not one JSON document (an event stream, an empty 202): nothing to read.
+  }
   return 0;
 }
