@@ -1,6 +1,8 @@
 #include "gate_rules.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <thread>
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/secrets/gitleaks_config.hpp"
@@ -31,6 +33,7 @@ GateRules load_gate_rules(const GateConfig& cfg, const std::string& flag,
                   bottle::secrets::Scanner(bottle::secrets::load_gitleaks_config(
                       file, bottle::secrets::LoadOptions{shipped})),
                   {}};
+  rules.workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
   if (!cfg.accepted_findings.empty()) {
     rules.accepted = parse_fingerprints(bottle::config::read_config_file(cfg.accepted_findings));
   }

@@ -14,6 +14,9 @@ struct GateRules {
   std::string file;  // the gitleaks configuration they came from
   bottle::secrets::Scanner scanner;
   std::set<std::string> accepted;
+  // Windows of one large file scanned at once (StreamScanner's workers): the
+  // machine's cores, at most 4. The scan runs in the hook's own process.
+  std::size_t workers = 1;
 
   bool accepts(const bottle::secrets::Finding& f) const { return accepted.count(f.fingerprint()); }
 };

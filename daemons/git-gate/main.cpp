@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
       const auto rules = git_gate::load_gate_rules(none, rules_flag, shipped);
       for (const auto& w : rules.scanner.rules().warnings) log->warn("{}", w);
       if (scan_stdin) {
-        bottle::secrets::StreamScanner stream(rules.scanner, {"standard input", "", ""});
+        bottle::secrets::StreamScanner stream(rules.scanner, {"standard input", "", ""},
+                                                   rules.workers);
         std::string buffer(64 * 1024, '\0');
         while (std::cin.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
                std::cin.gcount() > 0) {

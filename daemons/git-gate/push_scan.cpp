@@ -133,7 +133,7 @@ ObjectScan scan_objects(const GateRules& rules, const std::string& repo,
         } else {
           return;  // a tree: its names are scanned below
         }
-        current = std::make_unique<StreamScanner>(rules.scanner, where);
+        current = std::make_unique<StreamScanner>(rules.scanner, where, rules.workers);
       },
       [&](std::string_view piece) {
         if (current) current->feed(piece);

@@ -32,8 +32,9 @@ std::vector<std::string> ids(const std::vector<Finding>& findings) {
   return out;
 }
 
-std::vector<Finding> stream(const Scanner& s, const std::string& bytes, std::size_t piece = 4096) {
-  StreamScanner st(s, kWhere);
+std::vector<Finding> stream(const Scanner& s, const std::string& bytes, std::size_t piece = 4096,
+                            std::size_t workers = 1) {
+  StreamScanner st(s, kWhere, workers);
   for (std::size_t at = 0; at < bytes.size(); at += piece) {
     st.feed(std::string_view(bytes).substr(at, piece));
   }
@@ -155,6 +156,36 @@ TEST(StreamScanner, ALineLongerThanAWindowIsCutButItsSecretIsFoundOnce) {
   std::string line(StreamScanner::kWindow - 10, 'a');
   line += " token=" + kToken + " " + std::string(100, 'b') + "\n";
   EXPECT_EQ(ids(stream(shipped(), line)), std::vector<std::string>{"github-pat"});
+}
+
+TEST(StreamScanner, WindowsScannedAtOnceFindWhatOneThreadFindsInTheSameOrder) {
+  // Secrets in the middle of windows, on their edges (in the overlap, found by
+  // two windows, reported once) and a key block across an edge.
+  std::string text;
+  int planted = 0;
+  while (text.size() < 7 * StreamScanner::kWindow) {
+    text += "int value = compute(index, count);\n";
+    const std::size_t into_window = text.size() % StreamScanner::kWindow;
+    if (into_window < 40 || (into_window > StreamScanner::kWindow / 2 &&
+                             into_window < StreamScanner::kWindow / 2 + 40)) {
+      text += "token = \"" + kToken + "\"\n";
+      ++planted;
+    }
+  }
+  text += "-----BEGIN RSA PRIVATE KEY-----\n";
+  for (int i = 0; i < 20; ++i) text += "MIIEowIBAAKCAQEAq8Zr2LmT9xKv7W3rN5pA1bC6dE0fG2hJ4kL8q8Zr2LmT9x\n";
+  text += "-----END RSA PRIVATE KEY-----\n";
+  const auto one = stream(shipped(), text, 65536, 1);
+  ASSERT_GE(one.size(), static_cast<std::size_t>(planted));
+  for (std::size_t workers : {2, 3, 8}) {
+    const auto many = stream(shipped(), text, 65536, workers);
+    ASSERT_EQ(many.size(), one.size()) << workers << " workers";
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      EXPECT_EQ(many[i].rule_id, one[i].rule_id);
+      EXPECT_EQ(many[i].offset, one[i].offset);
+      EXPECT_EQ(many[i].line, one[i].line);
+    }
+  }
 }
 
 TEST(ContentDecoder, Utf16AndUtf32WithOrWithoutAMarkAreReadAsText) {

@@ -88,8 +88,8 @@ Scanner::Scanner(RuleSet rules) : rules_(std::move(rules)), keywords_(all_keywor
   }
 }
 
-const RE2::Set* Scanner::any_match_set() const {
-  AnyMatchSet& a = *any_match_;
+const RE2::Set* Scanner::any_match_set(std::size_t lane) const {
+  AnyMatchSet& a = (*any_match_)[lane % kLanes];
   std::call_once(a.built, [this, &a] {
     RE2::Options options;
     options.set_log_errors(false);
@@ -119,14 +119,14 @@ bool set_matches(const RE2::Set& set, std::string_view text, std::vector<int>& m
 
 }  // namespace
 
-std::vector<bool> Scanner::rules_to_run(std::string_view bytes) const {
+std::vector<bool> Scanner::rules_to_run(std::string_view bytes, std::size_t lane) const {
   const std::size_t n = rules_.rules.size();
   std::vector<bool> run(n, false);
   bool by_set = false;
   // Compiling the set costs about 0.2 s for the shipped rules, as much as
   // scanning 40 MB with it saves: small texts (a push of a few commits) do
   // without; the first large fragment builds it, for every later scan.
-  const RE2::Set* any_match = bytes.size() >= kSetFromBytes ? any_match_set() : nullptr;
+  const RE2::Set* any_match = bytes.size() >= kSetFromBytes ? any_match_set(lane) : nullptr;
   if (any_match) {
     // First which rules match anywhere (the set's one pass), then, for those
     // only, whether their keywords occur: a fragment with no match at all,
@@ -137,7 +137,8 @@ std::vector<bool> Scanner::rules_to_run(std::string_view bytes) const {
     by_set = set_matches(*any_match, bytes, matched);
     if (by_set) {
       if (matched.empty()) return run;
-      for (int entry : matched) run[any_match_->rule_of_entry[static_cast<std::size_t>(entry)]] = true;
+      const auto& entries = (*any_match_)[lane % kLanes].rule_of_entry;
+      for (int entry : matched) run[entries[static_cast<std::size_t>(entry)]] = true;
     }
     // Otherwise out of memory on this text: every rule's keywords decide.
   }
@@ -195,10 +196,10 @@ bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view se
 }
 
 std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
-                                   const FragmentPosition& position) const {
+                                   const FragmentPosition& position, std::size_t lane) const {
   std::vector<Finding> out;
   std::vector<std::pair<std::size_t, std::size_t>> spans;  // each finding's secret, for the dedupe
-  const std::vector<bool> run = rules_to_run(bytes);
+  const std::vector<bool> run = rules_to_run(bytes, lane);
   const re2::StringPiece input(bytes.data(), bytes.size());
   for (std::size_t r = 0; r < run.size(); ++r) {
     if (!run[r]) continue;

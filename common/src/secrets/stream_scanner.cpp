@@ -4,9 +4,19 @@
 
 namespace bottle::secrets {
 
-StreamScanner::StreamScanner(const Scanner& scanner, Source where)
-    : scanner_(scanner), where_(std::move(where)) {
+StreamScanner::StreamScanner(const Scanner& scanner, Source where, std::size_t workers)
+    : scanner_(scanner),
+      where_(std::move(where)),
+      workers_(std::clamp<std::size_t>(workers, 1, Scanner::kLanes)) {
   findings_ = scanner_.scan_path(where_);
+}
+
+// A scan still running holds a reference to scanner_ and its own copies of
+// the rest; waiting for it here keeps that reference valid.
+StreamScanner::~StreamScanner() {
+  for (auto& w : in_flight_) {
+    if (w.valid()) w.wait();
+  }
 }
 
 void StreamScanner::feed(std::string_view bytes) {
@@ -23,6 +33,37 @@ void StreamScanner::feed(std::string_view bytes) {
 void StreamScanner::finish() {
   decoder_.finish(text_);
   scan_windows(true);
+  drain();
+}
+
+StreamScanner::WindowResult StreamScanner::scan_window(const Scanner& scanner, const Source& where,
+                                                       std::string_view window,
+                                                       const FragmentPosition& position,
+                                                       std::size_t keep_from, std::size_t lane) {
+  // Lines are counted from the window's first (1), made whole at the merge:
+  // counting them here keeps that pass on the scanning thread.
+  WindowResult r{scanner.scan(window, where, position, lane), position.offset, 0};
+  r.newlines_dropped = static_cast<std::uint64_t>(
+      std::count(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(keep_from), '\n'));
+  return r;
+}
+
+void StreamScanner::merge(WindowResult window) {
+  std::erase_if(reported_, [&](const auto& r) { return r.second < window.offset; });
+  for (auto& f : window.findings) {
+    if (f.line > 0) f.line += first_line_ - 1;
+    // A cut line can show a match twice (cut short, then whole): once is enough.
+    if (reported_.emplace(f.rule_id, f.offset).second) findings_.push_back(std::move(f));
+  }
+  first_line_ += window.newlines_dropped;
+}
+
+void StreamScanner::drain() {
+  while (!in_flight_.empty()) {
+    auto w = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    merge(w.get());
+  }
 }
 
 void StreamScanner::scan_windows(bool final) {
@@ -35,24 +76,45 @@ void StreamScanner::scan_windows(bool final) {
       const std::size_t nl = text_.rfind('\n', limit - 1);
       end = (nl != std::string::npos && nl >= scanned_) ? nl + 1 : limit;
     }
-    FragmentPosition position{text_line_, text_offset_, scanned_};
-    for (auto& f : scanner_.scan(std::string_view(text_).substr(0, end), where_, position)) {
-      // A cut line can show a match twice (cut short, then whole): once is enough.
-      if (reported_.emplace(f.rule_id, f.offset).second) findings_.push_back(std::move(f));
-    }
-    bytes_scanned_ += end - scanned_;
-    // Keep the last kOverlap bytes, from a line's start where there is one.
+    // The next window starts with the last kOverlap bytes of this one, from
+    // a line's start where there is one.
     std::size_t keep_from = end > kOverlap ? end - kOverlap : 0;
     if (keep_from > 0) {
       const std::size_t nl = text_.find('\n', keep_from);
       if (nl != std::string::npos && nl + 1 < end) keep_from = nl + 1;
     }
-    text_line_ += static_cast<std::uint64_t>(
-        std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(keep_from), '\n'));
+    const FragmentPosition position{1, text_offset_, scanned_};
+    if (workers_ == 1) {
+      merge(scan_window(scanner_, where_, std::string_view(text_).substr(0, end), position,
+                        keep_from, 0));
+    } else {
+      if (in_flight_.size() >= workers_) {
+        auto oldest = std::move(in_flight_.front());
+        in_flight_.pop_front();
+        merge(oldest.get());
+      }
+      // The window i % workers_ before this one is merged (at most workers_
+      // in flight), so no two running scans share a lane.
+      const std::size_t lane = windows_started_++ % workers_;
+      if (final && end == text_.size()) {
+        // The last window: this thread would only wait, so it scans it (a
+        // small file's only window costs no thread), then merges in order.
+        auto last = scan_window(scanner_, where_, std::string_view(text_).substr(0, end), position,
+                                keep_from, lane);
+        drain();
+        merge(std::move(last));
+      } else {
+        in_flight_.push_back(std::async(
+            std::launch::async, [&scanner = scanner_, where = where_, window = text_.substr(0, end),
+                                 position, keep_from, lane] {
+              return scan_window(scanner, where, window, position, keep_from, lane);
+            }));
+      }
+    }
+    bytes_scanned_ += end - scanned_;
     text_offset_ += keep_from;
     text_.erase(0, keep_from);
     scanned_ = end - keep_from;
-    std::erase_if(reported_, [&](const auto& r) { return r.second < text_offset_; });
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <re2/set.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -34,9 +35,15 @@ class Scanner {
  public:
   explicit Scanner(RuleSet rules);
 
+  // Threads scanning at once each take a lane of their own (0 to kLanes - 1):
+  // a lane has its own copy of the set below, whose automaton is built as
+  // text needs it, under a lock its users share; two threads on one copy
+  // scan no faster than one.
+  static constexpr std::size_t kLanes = 4;
+
   // Findings of every rule with an expression in `bytes`.
   std::vector<Finding> scan(std::string_view bytes, const Source& where,
-                            const FragmentPosition& position = {}) const;
+                            const FragmentPosition& position = {}, std::size_t lane = 0) const;
   // Findings of the path-only rules for `where` (once per file, not per fragment).
   std::vector<Finding> scan_path(const Source& where) const;
 
@@ -47,9 +54,9 @@ class Scanner {
                std::string_view match, std::string_view line) const;
 
   // The rules that can match in `bytes` and whose keywords occur there.
-  std::vector<bool> rules_to_run(std::string_view bytes) const;
-  // The set, built on first use; null if it cannot be.
-  const RE2::Set* any_match_set() const;
+  std::vector<bool> rules_to_run(std::string_view bytes, std::size_t lane) const;
+  // The lane's set, built on its first use; null if it cannot be.
+  const RE2::Set* any_match_set(std::size_t lane) const;
 
   RuleSet rules_;
   KeywordIndex keywords_;
@@ -63,7 +70,8 @@ class Scanner {
     std::unique_ptr<RE2::Set> set;
     std::vector<std::size_t> rule_of_entry;
   };
-  std::unique_ptr<AnyMatchSet> any_match_ = std::make_unique<AnyMatchSet>();  // on the heap: movable
+  using Lanes = std::array<AnyMatchSet, kLanes>;
+  std::unique_ptr<Lanes> any_match_ = std::make_unique<Lanes>();  // on the heap: movable
   std::vector<std::vector<std::size_t>> rules_of_keyword_;
   std::vector<std::size_t> rules_without_keywords_;
 };
