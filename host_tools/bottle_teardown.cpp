@@ -19,6 +19,17 @@ std::vector<std::string> compose_argv(const BottleMetadata& meta,
   return argv;
 }
 
+// compose.log, or, when a stop before this one saved it already (a stop that
+// failed half-way, then its retry), compose.log.2, .3, ...: no saved log is
+// ever replaced.
+std::filesystem::path free_log_path(const BottlePaths& paths) {
+  std::filesystem::path path = paths.compose_log();
+  for (int n = 2; std::filesystem::exists(path); ++n) {
+    path = paths.compose_log().string() + "." + std::to_string(n);
+  }
+  return path;
+}
+
 }  // namespace
 
 void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& meta,
@@ -26,9 +37,9 @@ void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& met
   if (meta.compose.empty() || !std::filesystem::exists(meta.compose_file)) return;
   // A second stop would replace the saved logs with those of an empty project.
   if (meta.state != "stopped") {
-    bottle::run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}),
-                paths.compose_log().string());
-    out << "bottle " << paths.slug() << ": logs saved to " << paths.compose_log().string() << "\n";
+    const auto log = free_log_path(paths);
+    bottle::run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}), log.string());
+    out << "bottle " << paths.slug() << ": logs saved to " << log.string() << "\n";
   }
   bottle::CommandResult down = bottle::run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
   if (!down.ok()) {
@@ -42,10 +53,12 @@ void remove_networks(const BottlePaths& paths, const DockerCli& docker, std::ost
 }
 
 void remove_private_keys(const BottlePaths& paths) {
-  std::filesystem::remove(paths.pipelock_dir() / "ca-key.pem");
-  std::filesystem::remove(paths.egress_dir() / "ca-key.pem");
+  // Each goes even if another cannot: error codes, not exceptions.
+  std::error_code ignored;
+  std::filesystem::remove(paths.pipelock_dir() / "ca-key.pem", ignored);
+  std::filesystem::remove(paths.egress_dir() / "ca-key.pem", ignored);
   // The copies of the git upstreams' ssh keys, made at start.
-  std::filesystem::remove_all(paths.git_gate_dir() / "keys");
+  std::filesystem::remove_all(paths.git_gate_dir() / "keys", ignored);
 }
 
 void mark_state(const BottlePaths& paths, const std::string& state) {
@@ -61,8 +74,18 @@ bool stop_bottle(const BottlePaths& paths, const DockerCli& docker, std::ostream
   if (meta->state == "stopped") {
     out << "bottle " << paths.slug() << ": already stopped\n";
   }
-  save_logs_and_take_down(paths, *meta, out);
-  remove_networks(paths, docker, out);
+  try {
+    save_logs_and_take_down(paths, *meta, out);
+    remove_networks(paths, docker, out);
+  } catch (...) {
+    // Whatever failed (a network with an endpoint still attached, compose
+    // down), the bottle's private keys do not stay on disk; the bottle is
+    // marked as a stop begun, not as stopped (its containers may still run),
+    // and `bottle stop` again finishes it.
+    remove_private_keys(paths);
+    mark_state(paths, "stopping");
+    throw;
+  }
   remove_private_keys(paths);
   mark_state(paths, "stopped");
   out << "bottle " << paths.slug() << ": stopped\n";

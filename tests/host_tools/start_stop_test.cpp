@@ -30,6 +30,11 @@ int call_index(const std::vector<std::string>& calls, const std::string& prefix)
   return -1;
 }
 
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 std::string sha256_hex(const std::string& s) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
@@ -185,6 +190,37 @@ TEST(BottleStop, StoppingTwiceIsSafeAndKeepsTheFirstLogs) {
                        "docker compose --project-name claude-bottle-demo --file " +
                            (cli.bottle_dir() / "docker-compose.yml").string() + " logs"),
             -1);
+}
+
+// A stop that fails half-way (compose down, or a network with an endpoint
+// still attached) once left the CA and ssh private keys on disk and the bottle
+// marked running, and its retry replaced the saved compose.log with the logs
+// of an empty project.
+TEST(BottleStop, AStopFailingHalfWayRemovesTheKeysAndItsRetryKeepsEverySavedLog) {
+  for (const std::string& verb : {std::string("down"), std::string("network-rm")}) {
+    BottleCli cli;
+    cli.start_demo();
+    ASSERT_TRUE(fs::exists(cli.bottle_dir() / "pipelock/ca-key.pem"));
+    auto failed = cli.run({"stop", "demo"}, {{"FAKE_DOCKER_FAIL", verb}});
+    EXPECT_NE(failed.exit_code, 0) << verb;
+    EXPECT_FALSE(fs::exists(cli.bottle_dir() / "pipelock/ca-key.pem")) << verb;
+    EXPECT_FALSE(fs::exists(cli.bottle_dir() / "egress/ca-key.pem")) << verb;
+    EXPECT_FALSE(fs::exists(cli.bottle_dir() / "git-gate/keys")) << verb;
+    auto meta = host_tools::read_metadata(cli.bottle_dir() / "metadata.json");
+    ASSERT_TRUE(meta);
+    EXPECT_EQ(meta->state, "stopping") << verb;
+    const std::string first_log = read_file(cli.bottle_dir() / "compose.log");
+    EXPECT_NE(first_log.find("fake log line"), std::string::npos) << verb;
+
+    auto retried = cli.run({"stop", "demo"});
+    EXPECT_EQ(retried.exit_code, 0) << verb << retried.err;
+    EXPECT_EQ(read_file(cli.bottle_dir() / "compose.log"), first_log) << verb;
+    if (verb == "down") {  // the containers were still up: their later logs are kept too
+      EXPECT_TRUE(fs::exists(cli.bottle_dir() / "compose.log.2")) << retried.out;
+    }
+    EXPECT_EQ(host_tools::read_metadata(cli.bottle_dir() / "metadata.json")->state, "stopped");
+    EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks")) << verb;
+  }
 }
 
 TEST(BottleStop, AHalfGoneBottleStopsCleanly) {
