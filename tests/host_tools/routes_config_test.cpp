@@ -80,3 +80,27 @@ TEST(RoutesConfig, OperatorInputIsAListOrARoutesMappingAndStrict) {
       parse_routes_text("- {host: a.com, upstream: 'https://a.com', token_env: T, x: 1}", "in"),
       bottle::config::ConfigError);
 }
+
+// Found by fuzz_live_configs: yaml-cpp read a value's byte that is not UTF-8
+// as it was and its emitter wrote U+FFFD back, so the next edit of the file
+// changed a route's header value. Every YAML file is refused such bytes,
+// naming where (the one loader every part uses).
+TEST(RoutesConfig, BytesThatAreNotUtf8AreRefusedNamingLineAndColumn) {
+  const std::string text =
+      "routes:\n  - host: a.com\n    upstream: https://a.com\n    value: \"Bearer \xe7k {token}\"\n"
+      "    token_env: TOKEN\n";
+  try {
+    RoutesDocument::parse(text, "routes.yaml");
+    FAIL() << "accepted";
+  } catch (const bottle::config::ConfigError& e) {
+    EXPECT_STREQ(e.what(),
+                 "routes.yaml:4: not UTF-8 (byte 0xE7 at column 20); YAML files are read as UTF-8");
+  }
+  // Well-formed UTF-8 is kept, byte for byte, across an edit.
+  const std::string accented =
+      "routes:\n  - host: a.com\n    upstream: https://a.com\n    value: \"Bearer {token} é\"\n"
+      "    token_env: TOKEN\n";
+  auto doc = RoutesDocument::parse(accented, "routes.yaml");
+  EXPECT_EQ(RoutesDocument::parse(doc.render(), "r").routes(), doc.routes());
+  EXPECT_EQ(doc.routes()[0].value, "Bearer {token} é");
+}

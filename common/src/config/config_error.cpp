@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <system_error>
 
 #include "bottle/config/atomic_file.hpp"
+#include "bottle/text/utf8.hpp"
 
 namespace bottle::config {
 
@@ -47,6 +49,26 @@ std::string read_config_file(const std::string& path) {
 }
 
 YAML::Node load_yaml(const std::string& text, const std::string& source) {
+  // yaml-cpp takes bytes that are not UTF-8 as they are, and its emitter
+  // writes them back as U+FFFD: a value would change on the next edit of the
+  // file (fuzz_live_configs found a route's value doing so). Refused here,
+  // once, for every YAML file a part of the bundle reads.
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = bottle::text::utf8_sequence_length(text, i);
+    if (n == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
+      throw ConfigError(source + ":" + std::to_string(line) + ": not UTF-8 (byte " + hex +
+                        " at column " + std::to_string(i - line_start + 1) +
+                        "); YAML files are read as UTF-8");
+    }
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+    i += n;
+  }
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
