@@ -26,6 +26,11 @@ struct Proxy {
   bottle::uv::Loop loop;
   pipelock::PipelockConfig cfg = [] {
     pipelock::PipelockConfig c;
+    // strict, as the bundle renders it: only the allowlist passes, and its
+    // names never resolve; in balanced mode an IP literal the fuzzer wrote
+    // (a public address, or NAT64 of one) was dialled for real, and the
+    // answer hung on the network.
+    c.mode = "strict";
     c.api_allowlist = {"allowed.invalid", "*.wild.invalid"};
     c.listen_host = "127.0.0.1";
     c.listen_port = 0;
