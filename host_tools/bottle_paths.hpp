@@ -6,7 +6,7 @@
 namespace host_tools {
 
 // Where a bottle's state lives on the host and what its Docker objects are
-// called; the names follow DESIGN.md and nothing else spells them.
+// called; the names follow docs/architecture.md and nothing else spells them.
 class BottlePaths {
  public:
   BottlePaths(std::filesystem::path state_root, std::string slug)
@@ -57,7 +57,7 @@ std::filesystem::path default_state_root();
 // The manifest's git_rules, copied beside git-gate.yaml (host and bundle alike).
 inline constexpr const char* kGitRulesFile = "rules.toml";
 
-// Container paths, as DESIGN.md names them.
+// Container paths, as docs/architecture.md names them.
 namespace in_bundle {
 inline constexpr const char* kPipelockDir = "/etc/bottle/pipelock";
 inline constexpr const char* kEgressDir = "/etc/bottle/egress";

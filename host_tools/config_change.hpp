@@ -49,7 +49,7 @@ struct ApplyContext {
   nlohmann::json audit = nlohmann::json::object();
 };
 
-// The config change protocol of DESIGN.md: take the bottle's apply lock, make
+// The config change protocol of docs/architecture.md: take the bottle's apply lock, make
 // sure the bundle runs, read the live file and let `edit` change it (a
 // ConfigError from `edit` stops here), write the result atomically, signal the
 // bundle, print the difference, record it in the audit log. When the signal

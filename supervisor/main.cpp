@@ -1,4 +1,4 @@
-// sidecar-supervisor: PID 1 of the sidecars image. See README.md for the
+// sidecar-supervisor: PID 1 of the sidecars image. See docs/supervisor.md for the
 // registry format, signals and exit codes.
 #include <sys/prctl.h>
 #include <unistd.h>

@@ -18,7 +18,7 @@
 
 namespace supervisor {
 
-// Exit codes of sidecar-supervisor (documented in the README).
+// Exit codes of sidecar-supervisor (documented in docs/supervisor.md).
 enum ExitCode : int {
   kExitClean = 0,         // requested shutdown, every daemon stopped cleanly
   kExitUnclean = 1,       // requested shutdown, some daemon had to be killed or failed to stop

@@ -8,7 +8,7 @@
 
 namespace git_gate {
 
-// What git-gate decided about one push, as the one JSON line DESIGN.md's
+// What git-gate decided about one push, as the one JSON line docs/architecture.md's
 // decision lines have: time, what was decided on (the repository and refs),
 // `decision` allow|block, the reason and rule ids, counts. Never a secret: a
 // ref whose name held one appears by its redacted excerpt only.

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   });
   try {
     // Under the supervisor the socket is its own, held across restarts, so a
-    // restart refuses no connection (README, "pipelock").
+    // restart refuses no connection (docs/pipelock.md).
     const std::optional<int> inherited = bottle::take_listen_fd();
     bottle::uv::Loop loop;
     {

@@ -9,7 +9,7 @@
 namespace pipelock {
 
 // pipelock.yaml, in the public pipelock project's format for the parts we
-// implement; see the README for each key. Keys pipelock defines that we do
+// implement; see docs/pipelock.md for each key. Keys pipelock defines that we do
 // not implement are accepted and listed in `warnings`; any other key is an
 // error, because a typo in a security config must not pass silently.
 struct PipelockConfig {

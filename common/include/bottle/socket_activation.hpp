@@ -5,7 +5,7 @@
 namespace bottle {
 
 // The daemon side of how the supervisor hands over a listening socket and
-// learns that a daemon is ready (README, "Daemon registry": listen_socket
+// learns that a daemon is ready (docs/supervisor.md, "Daemon registry": listen_socket
 // and readiness: {notify: true}).
 
 // The listening socket passed as fd 3 (systemd's protocol: LISTEN_FDS=1 and
