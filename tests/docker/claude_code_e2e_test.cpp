@@ -6,8 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "bottle_harness.hpp"
 
@@ -259,8 +261,17 @@ TEST_F(ClaudeCodeInABottle, AContainerRestartsWhateverTheAgentLeftInItsConfig) {
   ASSERT_EQ(b().agent("rm -f ~/.claude.json && mkfifo ~/.claude.json").code, 0);
   const auto restart = run({"timeout", "60", "docker", "restart", b().agent_container()});
   ASSERT_EQ(restart.code, 0) << restart.output;
-  EXPECT_THAT(run({"docker", "logs", b().agent_container()}).output,
-              HasSubstr("was not a regular file; kept it as"));
+  // `docker restart` returns once the container runs, before its entry point
+  // has written anything (a CI run read an empty log): the line is awaited.
+  // A follower cannot do it, since `docker logs --follow` ends at the stop.
+  std::string logs;
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (logs.find("was not a regular file; kept it as") == std::string::npos &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(100ms);
+    logs = run({"docker", "logs", b().agent_container()}).output;
+  }
+  EXPECT_THAT(logs, HasSubstr("was not a regular file; kept it as"));
   const auto list = b().agent("timeout 60 claude mcp list");
   EXPECT_THAT(list.output, HasSubstr("supervise: http://supervise:8765/mcp (HTTP) - ✔ Connected"));
 }
