@@ -6,8 +6,9 @@
 // refusal must come back as an HTTP answer, and the answer may not depend on
 // where the network cut the bytes: the stream in pieces gets the status line
 // the same stream in one piece gets, when both are answered (a head whose
-// request line arrived in a read of its own was once refused). Allowed hosts are names that do not
-// resolve, so nothing is ever dialled.
+// request line arrived in a read of its own was once refused). pipelock runs
+// in strict mode and its allowed hosts are names that do not resolve, so
+// nothing is ever dialled.
 #include <fcntl.h>
 #include <unistd.h>
 

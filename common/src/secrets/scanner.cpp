@@ -88,7 +88,7 @@ Scanner::Scanner(RuleSet rules) : rules_(std::move(rules)), keywords_(all_keywor
   }
 }
 
-const RE2::Set* Scanner::any_match_set(std::size_t lane) const {
+const Scanner::AnyMatchSet* Scanner::any_match_set(std::size_t lane) const {
   AnyMatchSet& a = (*any_match_)[lane % kLanes];
   std::call_once(a.built, [this, &a] {
     RE2::Options options;
@@ -105,7 +105,7 @@ const RE2::Set* Scanner::any_match_set(std::size_t lane) const {
     }
     if (set->Compile()) a.set = std::move(set);
   });
-  return a.set.get();
+  return a.set ? &a : nullptr;
 }
 
 namespace {
@@ -126,7 +126,7 @@ std::vector<bool> Scanner::rules_to_run(std::string_view bytes, std::size_t lane
   // Compiling the set costs about 0.2 s for the shipped rules, as much as
   // scanning 40 MB with it saves: small texts (a push of a few commits) do
   // without; the first large fragment builds it, for every later scan.
-  const RE2::Set* any_match = bytes.size() >= kSetFromBytes ? any_match_set(lane) : nullptr;
+  const AnyMatchSet* any_match = bytes.size() >= kSetFromBytes ? any_match_set(lane) : nullptr;
   if (any_match) {
     // First which rules match anywhere (the set's one pass), then, for those
     // only, whether their keywords occur: a fragment with no match at all,
@@ -134,11 +134,12 @@ std::vector<bool> Scanner::rules_to_run(std::string_view bytes, std::size_t lane
     std::vector<int> matched;
     // One pass over the whole fragment: a match may run far (a key, blank
     // lines, its value), so a cut fragment could hide one from the set.
-    by_set = set_matches(*any_match, bytes, matched);
+    by_set = set_matches(*any_match->set, bytes, matched);
     if (by_set) {
       if (matched.empty()) return run;
-      const auto& entries = (*any_match_)[lane % kLanes].rule_of_entry;
-      for (int entry : matched) run[entries[static_cast<std::size_t>(entry)]] = true;
+      for (int entry : matched) {
+        run[any_match->rule_of_entry[static_cast<std::size_t>(entry)]] = true;
+      }
     }
     // Otherwise out of memory on this text: every rule's keywords decide.
   }

@@ -58,12 +58,14 @@ void StreamScanner::merge(WindowResult window) {
   first_line_ += window.newlines_dropped;
 }
 
+void StreamScanner::merge_oldest() {
+  auto oldest = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  merge(oldest.get());
+}
+
 void StreamScanner::drain() {
-  while (!in_flight_.empty()) {
-    auto w = std::move(in_flight_.front());
-    in_flight_.pop_front();
-    merge(w.get());
-  }
+  while (!in_flight_.empty()) merge_oldest();
 }
 
 void StreamScanner::scan_windows(bool final) {
@@ -84,32 +86,22 @@ void StreamScanner::scan_windows(bool final) {
       if (nl != std::string::npos && nl + 1 < end) keep_from = nl + 1;
     }
     const FragmentPosition position{1, text_offset_, scanned_};
-    if (workers_ == 1) {
-      merge(scan_window(scanner_, where_, std::string_view(text_).substr(0, end), position,
-                        keep_from, 0));
+    // At most workers_ windows in flight: the oldest is merged before the
+    // next starts, so no two running scans share a lane.
+    if (in_flight_.size() >= workers_) merge_oldest();
+    const std::size_t lane = windows_started_++ % workers_;
+    if (workers_ == 1 || (final && end == text_.size())) {
+      // One worker, or the last window (this thread would only wait; a small
+      // file's only window costs no thread): scanned here, merged in order.
+      auto here = scan_window(scanner_, where_, std::string_view(text_).substr(0, end), position,
+                              keep_from, lane);
+      drain();
+      merge(std::move(here));
     } else {
-      if (in_flight_.size() >= workers_) {
-        auto oldest = std::move(in_flight_.front());
-        in_flight_.pop_front();
-        merge(oldest.get());
-      }
-      // The window i % workers_ before this one is merged (at most workers_
-      // in flight), so no two running scans share a lane.
-      const std::size_t lane = windows_started_++ % workers_;
-      if (final && end == text_.size()) {
-        // The last window: this thread would only wait, so it scans it (a
-        // small file's only window costs no thread), then merges in order.
-        auto last = scan_window(scanner_, where_, std::string_view(text_).substr(0, end), position,
-                                keep_from, lane);
-        drain();
-        merge(std::move(last));
-      } else {
-        in_flight_.push_back(std::async(
-            std::launch::async, [&scanner = scanner_, where = where_, window = text_.substr(0, end),
-                                 position, keep_from, lane] {
-              return scan_window(scanner, where, window, position, keep_from, lane);
-            }));
-      }
+      in_flight_.push_back(std::async(
+          std::launch::async,
+          [&scanner = scanner_, where = where_, window = text_.substr(0, end), position, keep_from,
+           lane] { return scan_window(scanner, where, window, position, keep_from, lane); }));
     }
     bytes_scanned_ += end - scanned_;
     text_offset_ += keep_from;

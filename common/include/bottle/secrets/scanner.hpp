@@ -55,8 +55,9 @@ class Scanner {
 
   // The rules that can match in `bytes` and whose keywords occur there.
   std::vector<bool> rules_to_run(std::string_view bytes, std::size_t lane) const;
+  struct AnyMatchSet;
   // The lane's set, built on its first use; null if it cannot be.
-  const RE2::Set* any_match_set(std::size_t lane) const;
+  const AnyMatchSet* any_match_set(std::size_t lane) const;
 
   RuleSet rules_;
   KeywordIndex keywords_;

@@ -58,6 +58,7 @@ class StreamScanner {
   // Adds a window's findings; windows are merged in order (no later window
   // reaches before a merged one's first byte).
   void merge(WindowResult window);
+  void merge_oldest();  // of the windows in flight
   void drain();
 
   const Scanner& scanner_;
