@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/secrets/stream_scanner.hpp"
@@ -92,10 +94,14 @@ int main(int argc, char** argv) {
       if (scan_stdin) {
         bottle::secrets::StreamScanner stream(rules.scanner, {"standard input", "", ""},
                                                    rules.workers);
-        std::string buffer(64 * 1024, '\0');
-        while (std::cin.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
-               std::cin.gcount() > 0) {
-          stream.feed(std::string_view(buffer.data(), static_cast<std::size_t>(std::cin.gcount())));
+        // read(2) in large pieces: iostreams copied the input 64 KiB at a time.
+        std::string buffer(1 << 20, '\0');
+        for (;;) {
+          const ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) throw std::system_error(errno, std::generic_category(), "reading standard input");
+          if (n == 0) break;
+          stream.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
         }
         stream.finish();
         print_findings(stream.findings());

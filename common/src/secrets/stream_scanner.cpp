@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bottle/text/count_lines.hpp"
+
 namespace bottle::secrets {
 
 StreamScanner::StreamScanner(const Scanner& scanner, Source where, std::size_t workers)
@@ -43,8 +45,7 @@ StreamScanner::WindowResult StreamScanner::scan_window(const Scanner& scanner, c
   // Lines are counted from the window's first (1), made whole at the merge:
   // counting them here keeps that pass on the scanning thread.
   WindowResult r{scanner.scan(window, where, position, lane), position.offset, 0};
-  r.newlines_dropped = static_cast<std::uint64_t>(
-      std::count(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(keep_from), '\n'));
+  r.newlines_dropped = bottle::text::count_newlines(window.substr(0, keep_from));
   return r;
 }
 
