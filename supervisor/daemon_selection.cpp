@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config_error.hpp"
+#include "bottle/text/join.hpp"
 
 namespace supervisor {
 
@@ -17,9 +18,7 @@ std::string trim(const std::string& s) {
 }
 
 std::string valid_names(const Registry& registry) {
-  std::string out;
-  for (const auto& n : registry.names()) out += (out.empty() ? "" : ", ") + n;
-  return out;
+  return bottle::text::join(registry.names(), ", ");
 }
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "descendants.hpp"
 #include "signal_names.hpp"
+#include "bottle/text/join.hpp"
 
 namespace supervisor {
 
@@ -45,9 +46,8 @@ void Supervisor::install_signal_handlers() {
 }
 
 void Supervisor::start() {
-  std::string names;
-  for (const auto& r : runners_) names += (names.empty() ? "" : ", ") + r->spec().name;
-  log_->info("starting {} daemons: {}", runners_.size(), names);
+  log_->info("starting {} daemons: {}", runners_.size(),
+             bottle::text::join(runners_, ", ", [](const auto& r) { return r->spec().name; }));
   for (const auto& r : runners_) r->start();
   // A child may have exited before its SIGCHLD handler could see it.
   reap_children();

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "bottle/unique_fd.hpp"
+#include "bottle/text/join.hpp"
 
 namespace bp = boost::process;
 
@@ -80,9 +81,7 @@ int run_to_file(const std::vector<std::string>& argv, const std::string& output_
 bool on_path(const std::string& program) { return !bp::search_path(program).empty(); }
 
 std::string printable(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-  return out;
+  return bottle::text::join(argv, " ");
 }
 
 int run_line_by_line(const std::vector<std::string>& argv,

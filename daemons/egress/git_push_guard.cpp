@@ -2,16 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include "bottle/text/ascii.hpp"
 
 namespace egress {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 }  // namespace
 
@@ -19,13 +14,13 @@ bool is_git_push(const AgentTarget& target) {
   // The target is canonical (no encoded unreserved characters, no ';' in the
   // path, no dot segments), so these comparisons see what the upstream sees;
   // decoding anyway costs nothing and keeps the check sound on its own.
-  std::string path = lower(percent_decoded(target.path));
+  std::string path = bottle::text::ascii_lower(percent_decoded(target.path));
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.ends_with("/git-receive-pack")) return true;
   // Any request naming the receive-pack service, whatever the path: a
   // server may answer the advertisement under another spelling of /info/refs.
   // Some query parsers also split pairs on ';'.
-  const std::string query = lower(percent_decoded(target.query));
+  const std::string query = bottle::text::ascii_lower(percent_decoded(target.query));
   std::size_t start = 0;
   for (;;) {
     const std::size_t end = query.find_first_of("&;", start);

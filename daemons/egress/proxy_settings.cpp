@@ -5,17 +5,11 @@
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+#include "bottle/text/ascii.hpp"
 
 namespace egress {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -65,7 +59,7 @@ ProxySettings ProxySettings::parse(std::string_view https_proxy, std::string_vie
     s.proxy_ = p;
   }
   std::size_t start = 0;
-  const std::string list = lower(no_proxy);
+  const std::string list = bottle::text::ascii_lower(no_proxy);
   for (;;) {
     const std::size_t end = list.find(',', start);
     std::string_view entry = trimmed(std::string_view(list).substr(
@@ -89,7 +83,7 @@ ProxySettings ProxySettings::from_environment() {
 
 std::optional<ProxySettings::Proxy> ProxySettings::proxy_for(std::string_view host) const {
   if (!proxy_) return std::nullopt;
-  const std::string h = lower(host);
+  const std::string h = bottle::text::ascii_lower(host);
   for (const auto& entry : no_proxy_) {
     if (entry == "*" || h == entry ||
         (h.size() > entry.size() && h.ends_with(entry) && h[h.size() - entry.size() - 1] == '.')) {

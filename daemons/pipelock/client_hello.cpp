@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <set>
+#include "bottle/text/ascii.hpp"
 
 namespace pipelock {
 
@@ -147,11 +148,7 @@ ClientHelloReader::State ClientHelloReader::parse_client_hello(std::string_view 
       if (name_type != 0) continue;  // only host_name is defined
       if (server_name_) return fail("two host names in server_name");
       if (!is_dns_hostname(name)) return fail("the server name is not a DNS hostname");
-      std::string lower(name);
-      for (char& ch : lower) {
-        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-      }
-      server_name_ = lower;
+      server_name_ = bottle::text::ascii_lower(name);
     }
   }
   state_ = State::done;

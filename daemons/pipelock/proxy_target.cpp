@@ -4,6 +4,7 @@
 
 #include "bottle/config/hostname_rules.hpp"
 #include "ip_address.hpp"
+#include "bottle/text/ascii.hpp"
 
 namespace pipelock {
 
@@ -61,10 +62,7 @@ std::optional<ProxyTarget> parse_connect_target(std::string_view authority, std:
 
 std::optional<ProxyTarget> parse_absolute_uri(std::string_view uri, std::string* problem) {
   constexpr std::string_view kScheme = "http://";
-  if (uri.size() < kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), uri.begin(), [](char a, char b) {
-        return a == std::tolower(static_cast<unsigned char>(b));
-      })) {
+  if (!bottle::text::ascii_iequals(uri.substr(0, kScheme.size()), kScheme)) {
     *problem = uri.starts_with("/") ? "not a proxy request (no absolute URI)"
                                     : "only http:// URLs; use CONNECT for https";
     return std::nullopt;

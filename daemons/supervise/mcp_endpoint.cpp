@@ -8,6 +8,8 @@
 #include "bottle/proposals/field_rules.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/text/utf8.hpp"
+#include "bottle/text/ascii.hpp"
+#include "bottle/text/join.hpp"
 
 namespace supervise {
 
@@ -16,13 +18,6 @@ using bottle::proposals::shown;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string header(const HttpRequest& request, std::string_view name) {
   auto it = request.find(boost::beast::string_view(name.data(), name.size()));
@@ -34,10 +29,10 @@ std::string header(const HttpRequest& request, std::string_view name) {
 std::string host_without_port(std::string_view authority) {
   if (authority.starts_with('[')) {
     const auto close = authority.find(']');
-    return lower(
+    return bottle::text::ascii_lower(
         authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
   }
-  return lower(authority.substr(0, authority.find(':')));
+  return bottle::text::ascii_lower(authority.substr(0, authority.find(':')));
 }
 
 struct Accepts {
@@ -59,7 +54,7 @@ Accepts accepted(const HttpRequest& request) {
     type = type.substr(0, type.find(';'));
     type.erase(0, type.find_first_not_of(" \t"));
     type.erase(type.find_last_not_of(" \t") + 1);
-    type = lower(type);
+    type = bottle::text::ascii_lower(type);
     if (type == "*/*") a.json = a.sse = true;
     if (type == "application/json" || type == "application/*") a.json = true;
     if (type == "text/event-stream" || type == "text/*") a.sse = true;
@@ -151,8 +146,7 @@ EndpointReply McpEndpoint::dispatch(const HttpRequest& request) {
   }
   if (const std::string version = header(request, "MCP-Protocol-Version");
       !version.empty() && !is_supported_protocol_version(version)) {
-    std::string list;
-    for (const auto& v : supported_protocol_versions()) list += (list.empty() ? "" : ", ") + v;
+    const std::string list = bottle::text::join(supported_protocol_versions(), ", ");
     return refusal(400, -32000,
                    "Bad Request: unsupported MCP-Protocol-Version " + shown(version) +
                        " (supported: " + list + ")");
@@ -188,7 +182,7 @@ Session* McpEndpoint::session_of(const HttpRequest& request, EndpointReply& refu
 }
 
 EndpointReply McpEndpoint::post(const HttpRequest& request) {
-  const std::string content_type = lower(header(request, "Content-Type"));
+  const std::string content_type = bottle::text::ascii_lower(header(request, "Content-Type"));
   if (content_type.substr(0, content_type.find(';')) != "application/json") {
     return refusal(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
   }

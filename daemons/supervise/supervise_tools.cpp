@@ -6,6 +6,7 @@
 #include "bottle/proposals/field_rules.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "json_rpc.hpp"
+#include "bottle/text/join.hpp"
 
 namespace supervise {
 
@@ -63,8 +64,7 @@ json route_json(const bottle::config::Route& r) {
 // The schemas say additionalProperties: false; the tools hold to it.
 void only_arguments(const json& args, const std::string& tool,
                     std::initializer_list<const char*> known) {
-  std::string list;
-  for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
+  const std::string list = bottle::text::join(known, ", ");
   for (const auto& item : args.items()) {
     // Not a structured binding: clang 14 cannot capture one in a lambda.
     const std::string& key = item.key();
@@ -274,9 +274,8 @@ json SuperviseTools::submit(Proposal proposal) {
   }
   const Proposal p = store_.create(std::move(proposal));
   quota_.record();
-  std::string lines;
-  for (const auto& line : p.summary()) lines += (lines.empty() ? "" : "; ") + line;
-  log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(), escape_for_terminal(lines),
+  log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(),
+            escape_for_terminal(bottle::text::join(p.summary(), "; ")),
             shown(p.reason, 300));
   std::string text = describe_state(p) +
                      "\nThe operator decides on the host; ask get_proposal with id " + p.id +

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "bottle/config/config_error.hpp"
+#include "bottle/text/ascii.hpp"
 
 namespace bottle::config {
 
@@ -122,11 +123,8 @@ std::optional<std::string> hostname_problem(std::string_view host, Wildcards wil
 }
 
 std::string normalize_hostname(std::string_view host) {
-  std::string out(host);
-  if (out.ends_with('.') && out.size() > 1) out.pop_back();
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  if (host.ends_with('.') && host.size() > 1) host.remove_suffix(1);
+  return bottle::text::ascii_lower(host);
 }
 
 std::string checked_hostname(const YamlContext& ctx, const YAML::Node& at, const std::string& key,

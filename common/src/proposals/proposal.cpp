@@ -10,6 +10,7 @@
 #include "bottle/proposals/upstream_rules.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/text/utf8.hpp"
+#include "bottle/text/join.hpp"
 
 namespace bottle::proposals {
 
@@ -24,9 +25,7 @@ void check_keys(const json& object, const std::string& what, const std::set<std:
   if (!object.is_object()) fail(what + " must be an object");
   for (const auto& [key, value] : object.items()) {
     if (!known.count(key)) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      fail(what + ": unknown key " + shown(key) + " (known: " + list + ")");
+      fail(what + ": unknown key " + shown(key) + " (known: " + bottle::text::join(known, ", ") + ")");
     }
   }
 }

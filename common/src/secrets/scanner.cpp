@@ -9,6 +9,7 @@
 #include "bottle/text/count_lines.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/text/utf8.hpp"
+#include "bottle/text/ascii.hpp"
 
 namespace bottle::secrets {
 
@@ -32,13 +33,6 @@ std::vector<std::string> all_keywords(const RuleSet& rules) {
 
 bool search(const Regex& re, std::string_view text) {
   return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 std::uint64_t digest(std::string_view s) {
@@ -166,7 +160,7 @@ bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view se
   auto allows = [&](const Allowlist& a) {
     std::vector<bool> checks;
     if (!a.commits.empty()) {
-      const std::string commit = lower(where.commit);
+      const std::string commit = bottle::text::ascii_lower(where.commit);
       checks.push_back(!commit.empty() &&
                        std::find(a.commits.begin(), a.commits.end(), commit) != a.commits.end());
     }
@@ -182,7 +176,7 @@ bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view se
                                    [&](const Regex& re) { return search(re, target); }));
     }
     if (!a.stopwords.empty()) {
-      const std::string s = lower(secret);
+      const std::string s = bottle::text::ascii_lower(secret);
       checks.push_back(std::any_of(a.stopwords.begin(), a.stopwords.end(),
                                    [&](const auto& w) { return s.find(w) != std::string::npos; }));
     }

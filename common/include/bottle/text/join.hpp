@@ -2,16 +2,38 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
+#include <type_traits>
+#include <utility>
 
 namespace bottle::text {
 
-// The items with `separator` between them ("GET, HEAD").
-inline std::string join(const std::vector<std::string>& items, std::string_view separator) {
+namespace detail {
+struct Identity {
+  template <typename T>
+  constexpr T&& operator()(T&& t) const noexcept {
+    return std::forward<T>(t);
+  }
+};
+}  // namespace detail
+
+// The items of any range with `separator` between them ("GET, HEAD"); numbers
+// are written in decimal, and `project` picks what of each item to write
+// (`[](auto& r) { return r.name; }`). A template of our own rather than
+// fmt::join: fmt would be one more shared library in every component, and
+// the supervisor takes it header-only to stay small.
+template <typename Range, typename Project = detail::Identity>
+std::string join(const Range& items, std::string_view separator, Project project = {}) {
   std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.append(separator);
-    out.append(items[i]);
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out.append(separator);
+    first = false;
+    const auto& shown = project(item);
+    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(shown)>>) {
+      out += std::to_string(shown);
+    } else {
+      out.append(std::string_view(shown));
+    }
   }
   return out;
 }
