@@ -29,49 +29,19 @@ std::vector<std::string> Registry::names() const {
 
 namespace {
 
-// Where an error is: the file, the line, and which daemon's which key.
-class Context {
- public:
-  Context(const std::string& path, std::string daemon = {}) : path_(path), daemon_(daemon) {}
-  Context with_daemon(const std::string& name) const { return Context(path_, name); }
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
-                         const std::string& problem) const {
-    std::ostringstream msg;
-    msg << path_;
-    if (at.IsDefined() && at.Mark().line >= 0) msg << ":" << at.Mark().line + 1;
-    msg << ": ";
-    if (!daemon_.empty()) msg << "daemon '" << daemon_ << "': ";
-    if (!key.empty()) msg << "key '" << key << "': ";
-    msg << problem;
-    throw ConfigError(msg.str());
-  }
-
- private:
-  std::string path_;
-  std::string daemon_;
-};
+using bottle::config::YamlContext;
+using Context = YamlContext;
 
 void require_map(const Context& ctx, const YAML::Node& node, const std::string& key) {
   if (!node.IsMap()) ctx.fail(node, key, "must be a mapping");
 }
 
 // Every key must be one we know, and appear once: a typo in a security config
-// must never be silently ignored.
+// must never be silently ignored. Keys inside a block are named in full
+// ("restart.policy").
 void check_keys(const Context& ctx, const YAML::Node& map, const std::string& where,
                 const std::set<std::string>& allowed) {
-  std::set<std::string> seen;
-  for (const auto& kv : map) {
-    if (!kv.first.IsScalar()) ctx.fail(kv.first, where, "keys must be plain strings");
-    const std::string key = kv.first.Scalar();
-    const std::string full = where.empty() ? key : where + "." + key;
-    if (!allowed.count(key)) {
-      std::string known;
-      for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
-      ctx.fail(kv.first, full, "unknown key (known: " + known + ")");
-    }
-    if (!seen.insert(key).second) ctx.fail(kv.first, full, "appears twice");
-  }
+  ctx.check_keys(map, allowed, false, where.empty() ? "" : where + ".");
 }
 
 std::string as_string(const Context& ctx, const YAML::Node& node, const std::string& key) {
@@ -254,7 +224,7 @@ DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t 
     file_ctx.fail(node["name"], "name",
                   "'" + d.name + "' is not a daemon name (lower case letters, digits, - and _)");
   }
-  const Context ctx = file_ctx.with_daemon(d.name);
+  const Context ctx = file_ctx.within("daemon '" + d.name + "'");
   check_keys(ctx, node, "",
              {"name", "argv", "env", "inherit_env", "workdir", "user", "reload_signal",
               "stop_signal", "stop_timeout_ms", "restart", "readiness", "on_signal",
@@ -316,12 +286,7 @@ DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t 
 
 Registry parse_registry(const std::string& yaml_text, const std::string& path) {
   const Context ctx(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
-  }
+  const YAML::Node root = bottle::config::load_yaml(yaml_text, path);
   if (!root.IsMap()) ctx.fail(root, "", "must be a mapping with a 'daemons' list");
   check_keys(ctx, root, "", {"version", "daemons"});
   if (auto v = root["version"]) as_integer(ctx, v, "version", 1, 1);
@@ -338,7 +303,7 @@ Registry parse_registry(const std::string& yaml_text, const std::string& path) {
     for (const auto& other : reg.daemons) {
       if (d.listen_socket && other.listen_socket &&
           d.listen_socket->tcp_port == other.listen_socket->tcp_port) {
-        ctx.with_daemon(d.name).fail(list[i]["listen_socket"], "listen_socket.tcp_port",
+        ctx.within("daemon '" + d.name + "'").fail(list[i]["listen_socket"], "listen_socket.tcp_port",
                                      "port " + std::to_string(d.listen_socket->tcp_port) +
                                          " is already the listen_socket of daemon '" +
                                          other.name + "'");

@@ -4,18 +4,14 @@
 #include <boost/beast/http/write.hpp>
 #include <set>
 #include <sstream>
+#include "bottle/text/ascii.hpp"
+#include "bottle/http/response.hpp"
 
 namespace egress {
 
 namespace http = boost::beast::http;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Headers about one hop, which never travel on, plus those the Connection
 // header names; the framing headers egress sets itself.
@@ -40,7 +36,7 @@ std::set<std::string> dropped_headers(const http::fields& in) {
           list.substr(start, end == std::string_view::npos ? end : end - start);
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
       while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-      if (!token.empty()) drop.insert(lower(token));
+      if (!token.empty()) drop.insert(bottle::text::ascii_lower(token));
       if (end == std::string_view::npos) break;
       start = end + 1;
     }
@@ -53,7 +49,7 @@ void copy_fields(const http::header<isRequest>& in, http::header<isRequest>& out
                  const std::set<std::string>& drop) {
   for (const auto& f : in) {
     const std::string_view name(f.name_string().data(), f.name_string().size());
-    if (drop.count(lower(name))) continue;
+    if (drop.count(bottle::text::ascii_lower(name))) continue;
     out.insert(f.name_string(), f.value());
   }
 }
@@ -104,7 +100,7 @@ std::string upstream_request_head(const http::request_header<>& agent, const Age
   std::set<std::string> drop = dropped_headers(agent);
   // The agent's own value for the route's header must never reach upstream
   // beside (or instead of) the operator's.
-  drop.insert(lower(route.header));
+  drop.insert(bottle::text::ascii_lower(route.header));
   // egress answers "Expect: 100-continue" itself, before it dials.
   drop.insert("expect");
   drop.insert("host");
@@ -141,14 +137,9 @@ std::string agent_response_head(const http::response_header<>& upstream, Framing
 
 std::string local_response(int status, const std::string& body,
                            const std::vector<std::pair<std::string, std::string>>& extra) {
-  http::response_header<> out;
-  out.result(static_cast<unsigned>(status));
-  out.version(11);
-  for (const auto& [name, value] : extra) out.set(name, value);
-  out.set(http::field::content_type, "text/plain; charset=utf-8");
-  out.set(http::field::content_length, std::to_string(body.size()));
-  out.set(http::field::connection, "close");
-  return serialized(out) + body;
+  bottle::http::HeaderList headers = extra;
+  headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  return bottle::http::complete_response(static_cast<unsigned>(status), headers, body);
 }
 
 }  // namespace egress

@@ -1,14 +1,14 @@
 // egress: the agent calls services through it and never holds their tokens.
 // It reads routes.yaml at start and again on SIGHUP (keeping the old routes
 // when the new file is bad), and finishes requests in flight on SIGTERM.
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
 
+#include "bottle/daemon_main.hpp"
+#include "bottle/net/listen_address.hpp"
 #include "bottle/config/config_error.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/loop.hpp"
@@ -69,21 +69,16 @@ int main(int argc, char** argv) {
   // belong to root.
   ::prctl(PR_SET_DUMPABLE, 0);
 
-  auto log = spdlog::stderr_logger_st("egress");
-  log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
+  auto log = bottle::daemon_logger("egress");
 
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    log->error("--listen '{}': expected address:port", listen);
-    return 2;
+  std::string problem;
+  const auto address = bottle::net::parse_listen_address(listen, &problem);
+  if (!address) {
+    log->error("--listen '{}': {}", bottle::text::escape_for_terminal(listen), problem);
+    return bottle::kDaemonConfig;
   }
-  settings.listen_host = listen.substr(0, colon);
-  try {
-    settings.listen_port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    log->error("--listen '{}': bad port", listen);
-    return 2;
-  }
+  settings.listen_host = address->host;
+  settings.listen_port = address->port;
 
   const egress::TokenStore tokens = egress::TokenStore::from_environment(environ);
   std::unique_ptr<egress::LiveRoutes> routes;
@@ -95,11 +90,11 @@ int main(int argc, char** argv) {
     tls = std::make_unique<egress::TlsContext>(ca_files);
   } catch (const std::exception& e) {
     log->error("{}", bottle::text::escape_for_terminal(e.what()));
-    return 2;
+    return bottle::kDaemonConfig;
   }
   if (check_only) {
     std::cout << routes_path << ": ok, " << routes->current()->routes().size() << " routes\n";
-    return 0;
+    return bottle::kDaemonOk;
   }
   // An agent that vanishes mid-write must not kill egress.
   std::signal(SIGPIPE, SIG_IGN);
@@ -144,7 +139,7 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     log->error("{}", e.what());
-    return 1;
+    return bottle::kDaemonFailed;
   }
-  return 0;
+  return bottle::kDaemonOk;
 }

@@ -5,8 +5,6 @@
 // the repositories' pre-receive hook (subcommands), so the gate is one
 // program to audit.
 #include <fcntl.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +13,7 @@
 #include <iostream>
 #include <system_error>
 
+#include "bottle/daemon_main.hpp"
 #include "bottle/config/config_error.hpp"
 #include "bottle/secrets/stream_scanner.hpp"
 #include "bottle/text/terminal_escape.hpp"
@@ -83,8 +82,7 @@ int main(int argc, char** argv) {
   scan->add_option("revisions", scan_revs, "what git rev-list takes (a range, --all)");
   CLI11_PARSE(app, argc, argv);
 
-  auto log = spdlog::stderr_logger_st("git-gate");
-  log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
+  auto log = bottle::daemon_logger("git-gate");
 
   try {
     if (*scan) {

@@ -1,8 +1,6 @@
 // pipelock: the allowlisting forward proxy, the agent's only way out. It has
 // no reload: the supervisor restarts it on SIGUSR1 and it reads its config on
 // start, so start-up is kept short and the port is let go of at once.
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +11,7 @@
 #include <iostream>
 #include <optional>
 
+#include "bottle/daemon_main.hpp"
 #include "bottle/config/config_error.hpp"
 #include "bottle/socket_activation.hpp"
 #include "bottle/uv/callback_guard.hpp"
@@ -31,27 +30,23 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check_only, "check the config and exit");
   CLI11_PARSE(app, argc, argv);
 
-  auto log = spdlog::stderr_logger_st("pipelock");
-  log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
+  auto log = bottle::daemon_logger("pipelock");
 
   pipelock::PipelockConfig cfg;
   try {
     cfg = pipelock::load_pipelock_config(config_path);
   } catch (const bottle::config::ConfigError& e) {
-    log->error("{}", e.what());
-    return 2;
+    log->error("{}", bottle::text::escape_for_terminal(e.what()));
+    return bottle::kDaemonConfig;
   }
   for (const auto& w : cfg.warnings) log->warn("{}", w);
   if (check_only) {
     std::cout << config_path << ": ok\n";
-    return 0;
+    return bottle::kDaemonOk;
   }
   // A client that vanishes mid-write must not kill the proxy.
   std::signal(SIGPIPE, SIG_IGN);
 
-  bottle::uv::set_callback_error_reporter([log](const std::string& where, const std::string& what) {
-    log->error("uncaught exception in {} (carrying on): {}", where, what);
-  });
   try {
     // Under the supervisor the socket is its own, held across restarts, so a
     // restart refuses no connection (docs/pipelock.md).
@@ -140,8 +135,8 @@ int main(int argc, char** argv) {
       loop.run();
     }
   } catch (const std::exception& e) {
-    log->error("{}", e.what());
-    return 1;
+    log->error("{}", bottle::text::escape_for_terminal(e.what()));
+    return bottle::kDaemonFailed;
   }
-  return 0;
+  return bottle::kDaemonOk;
 }

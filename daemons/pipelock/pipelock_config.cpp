@@ -11,6 +11,8 @@
 #include "bottle/config/hostname_rules.hpp"
 #include "public_pipelock_keys.hpp"
 #include "ssrf_policy.hpp"
+#include "bottle/text/join.hpp"
+#include "bottle/net/listen_address.hpp"
 
 namespace pipelock {
 
@@ -186,16 +188,11 @@ class Reader {
   }
   void listen(const YAML::Node& n, const std::string& key) {
     const std::string s = str(n, key);
-    const size_t colon = s.rfind(':');
-    std::string host = colon == std::string::npos ? "" : s.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-    if (colon == std::string::npos || !IpAddress::parse(host)) {
-      ctx_.fail(n, key, "'" + s + "' must be ADDRESS:PORT with a numeric address (0.0.0.0:8888)");
-    }
-    YAML::Node port(s.substr(colon + 1));
-    cfg_.listen_host = host;
-    cfg_.listen_port = integer(port, key + " port", 0, 65535);
+    std::string problem;
+    const auto address = bottle::net::parse_listen_address(s, &problem);
+    if (!address) ctx_.fail(n, key, "'" + s + "': " + problem);
+    cfg_.listen_host = address->host;
+    cfg_.listen_port = address->port;
   }
   void check_duration(const YAML::Node& n, const std::string& key) {
     const std::string s = str(n, key);
@@ -423,9 +420,7 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
   std::vector<std::string> errors = schema_errors;
   errors.insert(errors.end(), r.errors().begin(), r.errors().end());
   if (!errors.empty()) {
-    std::string all;
-    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-    throw ConfigError(all);
+    throw ConfigError(bottle::text::join(errors, "\n"));
   }
   return cfg;
 }

@@ -12,6 +12,7 @@
 #include "bottle/http/chunked.hpp"
 #include "bottle/http/loggable_target.hpp"
 #include "proxy_server.hpp"
+#include "bottle/http/response.hpp"
 
 namespace pipelock {
 
@@ -24,35 +25,6 @@ constexpr std::size_t kHighWater = 256 * 1024;
 constexpr std::uint64_t kDialTimeoutMs = 10'000;
 // A request body is decoded in pieces of at most this much.
 constexpr std::size_t kBodyPiece = 64 * 1024;
-
-const char* status_text(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-  }
-  return "Error";
-}
-
-// The reason goes into a header: nothing a client sent may break the line.
-std::string header_safe(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  return out;
-}
 
 bool is_ip_literal_host(const std::string& host) { return IpAddress::parse(host).has_value(); }
 
@@ -499,10 +471,11 @@ void ProxyConnection::refuse(int status, const std::string& reason) {
   server_.log().record(decision_);
   logged_ = true;
   const std::string body = (connect_ ? "CONNECT blocked: " : "blocked: ") + reason + "\n";
-  std::string response =
-      "HTTP/1.1 " + std::to_string(status) + " " + status_text(status) +
-      "\r\nContent-Type: text/plain\r\nX-Pipelock-Block-Reason: " + header_safe(reason) +
-      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  // The reason goes into a header: complete_response keeps anything a client
+  // sent from breaking its line.
+  std::string response = bottle::http::complete_response(
+      static_cast<unsigned>(status),
+      {{"Content-Type", "text/plain"}, {"X-Pipelock-Block-Reason", reason}}, body);
   client_->pause_reading();
   client_->write(std::move(response), [this](int) { finish("refused"); });
 }

@@ -1,13 +1,13 @@
 // supervise: the MCP server through which the agent reads what its bottle may
 // reach and proposes changes that the operator decides on the host.
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
 
+#include "bottle/daemon_main.hpp"
+#include "bottle/net/listen_address.hpp"
 #include "bottle/proposals/proposal_store.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/callback_guard.hpp"
@@ -77,27 +77,22 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
-  auto log = spdlog::stderr_logger_st("supervise");
-  log->set_pattern("%n: %Y-%m-%dT%H:%M:%S.%eZ %l: %v", spdlog::pattern_time_type::utc);
-  bottle::uv::set_callback_error_reporter([log](const std::string& where, const std::string& what) {
-    log->error("{}: {}", where, bottle::text::escape_for_terminal(what));
-  });
+  auto log = bottle::daemon_logger("supervise");
 
-  const std::size_t colon = listen.rfind(':');
-  try {
-    if (colon == std::string::npos) throw std::invalid_argument("no port");
-    settings.listen_host = listen.substr(0, colon);
-    settings.listen_port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    log->error("--listen '{}': expected address:port", listen);
-    return 2;
+  std::string problem;
+  const auto address = bottle::net::parse_listen_address(listen, &problem);
+  if (!address) {
+    log->error("--listen '{}': {}", bottle::text::escape_for_terminal(listen), problem);
+    return bottle::kDaemonConfig;
   }
+  settings.listen_host = address->host;
+  settings.listen_port = address->port;
   // Proposals are the one thing supervise writes; a directory it cannot
   // write to would turn every proposal into an error, so it does not start.
   if (::access(proposals_dir.c_str(), W_OK | X_OK) != 0) {
     log->error("--proposals {}: not a directory supervise can write to: {}", proposals_dir,
                std::strerror(errno));
-    return 2;
+    return bottle::kDaemonConfig;
   }
   for (const auto& h : extra_hosts) endpoint_settings.allowed_hosts.insert(h);
   // Streams may hold half the slots at most: the other half is for new sessions.
@@ -132,7 +127,7 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     log->error("{}", bottle::text::escape_for_terminal(e.what()));
-    return 1;
+    return bottle::kDaemonFailed;
   }
-  return 0;
+  return bottle::kDaemonOk;
 }

@@ -9,6 +9,7 @@
 #include "bottle/proposals/field_rules.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "mcp_server.hpp"
+#include "bottle/http/response.hpp"
 
 namespace supervise {
 
@@ -16,16 +17,6 @@ namespace http = boost::beast::http;
 using bottle::http::chunk;
 using bottle::http::kLastChunk;
 using bottle::text::escape_for_terminal;
-
-namespace {
-
-std::string status_line(unsigned status) {
-  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
-  return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason.data(), reason.size()) +
-         "\r\n";
-}
-
-}  // namespace
 
 McpConnection::McpConnection(McpServer& server, std::uint64_t id,
                              std::unique_ptr<bottle::uv::TcpStream> client)
@@ -166,20 +157,14 @@ void McpConnection::serve(const HttpRequest& request) {
 }
 
 void McpConnection::send_plain(const EndpointReply& reply, bool keep_alive) {
-  std::string out = status_line(reply.status);
-  for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
-  out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
-  if (!keep_alive) out += "Connection: close\r\n";
-  out += "\r\n";
-  out += reply.body;
-  write(std::move(out));
+  write(bottle::http::complete_response(reply.status, reply.headers, reply.body, keep_alive));
   if (!keep_alive) close_after_writes("answered; the client asked to close");
 }
 
 std::string McpConnection::event_stream_head(const EndpointReply& reply, bool keep_alive) {
-  std::string out = status_line(200);
+  std::string out = bottle::http::status_line(200);
   for (const auto& [name, value] : reply.headers) {
-    if (name != "Content-Type") out += name + ": " + value + "\r\n";
+    if (name != "Content-Type") out += bottle::http::header_line(name, value);
   }
   out +=
       "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"

@@ -132,7 +132,7 @@ TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    routes:\n      - {host: a.com, upstream: 'https://a.com'}\n"),
       "/m/bottles.yaml:6: bottle 'demo': route 1: key 'token_env': is required");
-  EXPECT_EQ(error_of("bottles:\n  demo: [\n"), "/m/bottles.yaml:3: end of sequence flow not found");
+  EXPECT_EQ(error_of("bottles:\n  demo: [\n"), "/m/bottles.yaml:3: not valid YAML: end of sequence flow not found");
   EXPECT_EQ(
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    supervise: maybe\n"),

@@ -90,8 +90,8 @@ TEST(PipelockConfig, BadFilesNameTheKeyAndLine) {
   EXPECT_EQ(error_of("mode: paranoid\n"),
             "pipelock.yaml:1: key 'mode': 'paranoid' must be strict, balanced or audit");
   EXPECT_EQ(error_of("fetch_proxy: {listen: 'localhost:8888'}\n"),
-            "pipelock.yaml:1: key 'fetch_proxy.listen': 'localhost:8888' must be ADDRESS:PORT "
-            "with a numeric address (0.0.0.0:8888)");
+            "pipelock.yaml:1: key 'fetch_proxy.listen': 'localhost:8888': 'localhost' is not a "
+            "numeric IPv4 address (expected ADDRESS:PORT, e.g. 0.0.0.0:8080 or [::1]:8080)");
   EXPECT_EQ(error_of("api_allowlist: [a.com, 'https://b.com']\n"),
             "pipelock.yaml:1: key 'api_allowlist': 'https://b.com' has the character ':', which "
             "is not allowed (letters, digits, '_', '.', '-', and a leading '*.')");
@@ -103,7 +103,7 @@ TEST(PipelockConfig, BadFilesNameTheKeyAndLine) {
   EXPECT_EQ(error_of("tls_interception: {cert_ttl: tomorrow}\n"),
             "pipelock.yaml:1: key 'tls_interception.cert_ttl': 'tomorrow' must be a duration "
             "such as 24h or 90m");
-  EXPECT_EQ(error_of("api_allowlist: [a.com\n"), "pipelock.yaml:2: end of sequence flow not found");
+  EXPECT_EQ(error_of("api_allowlist: [a.com\n"), "pipelock.yaml:2: not valid YAML: end of sequence flow not found");
 }
 
 TEST(PipelockConfig, InterceptionNeedsReadableCaFilesWithAPrivateKey) {

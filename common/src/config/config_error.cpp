@@ -7,6 +7,7 @@
 
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/text/utf8.hpp"
+#include "bottle/text/join.hpp"
 
 namespace bottle::config {
 
@@ -26,17 +27,17 @@ void YamlContext::fail(const YAML::Node& at, const std::string& key,
 }
 
 void YamlContext::check_keys(const YAML::Node& map, const std::set<std::string>& known,
-                             bool unknown_allowed) const {
-  if (!map.IsMap()) fail(map, "", "must be a mapping");
+                             bool unknown_allowed, const std::string& key_prefix) const {
+  if (!map.IsMap()) fail(map, key_prefix, "must be a mapping");
   std::set<std::string> seen;
   for (const auto& kv : map) {
-    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!kv.first.IsScalar()) fail(kv.first, key_prefix, "keys must be plain strings");
+    const std::string& key = kv.first.Scalar();
     if (!unknown_allowed && !known.count(key)) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      fail(kv.first, key, "unknown key (known: " + list + ")");
+      fail(kv.first, key_prefix + key,
+           "unknown key (known: " + bottle::text::join(known, ", ") + ")");
     }
-    if (!seen.insert(key).second) fail(kv.first, key, "appears twice");
+    if (!seen.insert(key).second) fail(kv.first, key_prefix + key, "appears twice");
   }
 }
 
@@ -72,7 +73,7 @@ YAML::Node load_yaml(const std::string& text, const std::string& source) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
   }
 }
 

@@ -29,11 +29,12 @@ class YamlContext {
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
                          const std::string& problem) const;
 
-  // `map` must be a mapping whose keys appear once each and, unless
-  // `unknown_allowed`, are all in `known`: a typo in a security config must
-  // never be silently ignored.
+  // `map` must be a mapping whose keys are plain strings appearing once each
+  // and, unless `unknown_allowed`, are all in `known`: a typo in a security
+  // config must never be silently ignored. Errors name a key as
+  // `key_prefix` + key ("restart." + "policy").
   void check_keys(const YAML::Node& map, const std::set<std::string>& known,
-                  bool unknown_allowed = false) const;
+                  bool unknown_allowed = false, const std::string& key_prefix = {}) const;
   const std::string& source() const { return source_; }
 
  private:
