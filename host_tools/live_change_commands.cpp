@@ -14,8 +14,8 @@
 #include "config_change.hpp"
 #include "editor.hpp"
 #include "live_edits.hpp"
-#include "pipelock_config.hpp"
-#include "routes_config.hpp"
+#include "pipelock_document.hpp"
+#include "routes_document.hpp"
 
 namespace host_tools {
 
@@ -114,7 +114,7 @@ std::string read_input(const std::string& file) {
 
 void pipelock_show(const BottlePaths& paths, std::ostream& out) {
   const auto file = paths.pipelock_config();
-  auto doc = PipelockConfigDocument::parse(bottle::config::read_file(file), file.string());
+  auto doc = PipelockDocument::parse(bottle::config::read_file(file), file.string());
   for (const auto& h : doc.allowlist()) out << h << "\n";
 }
 
@@ -138,7 +138,7 @@ void pipelock_remove(const BottlePaths& paths, const std::vector<std::string>& h
 void pipelock_edit(const BottlePaths& paths, const DockerCli& docker, std::ostream& out) {
   const auto file = paths.pipelock_config();
   const auto original =
-      PipelockConfigDocument::parse(bottle::config::read_file(file), file.string()).allowlist();
+      PipelockDocument::parse(bottle::config::read_file(file), file.string()).allowlist();
   std::string text =
       "# pipelock allowlist of bottle " + paths.slug() +
       ": one host per line; '*.example.com' also matches example.com.\n"

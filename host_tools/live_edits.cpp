@@ -4,7 +4,7 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
-#include "pipelock_config.hpp"
+#include "pipelock_document.hpp"
 
 namespace host_tools {
 
@@ -12,12 +12,12 @@ using bottle::config::ConfigError;
 
 ConfigEdit edit_allowlist(const std::string& live, const std::string& source,
                           const HostListChange& change) {
-  auto doc = PipelockConfigDocument::parse(live, source);
+  auto doc = PipelockDocument::parse(live, source);
   ConfigEdit edit;
   edit.before = doc.allowlist();
   doc.set_allowlist(change(doc.allowlist()));
   edit.new_text = doc.render();
-  edit.after = PipelockConfigDocument::parse(edit.new_text, source + " (as rewritten)").allowlist();
+  edit.after = PipelockDocument::parse(edit.new_text, source + " (as rewritten)").allowlist();
   return edit;
 }
 

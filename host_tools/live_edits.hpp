@@ -8,7 +8,7 @@
 
 #include "bottle/config/route.hpp"
 #include "config_change.hpp"
-#include "routes_config.hpp"
+#include "routes_document.hpp"
 
 // The edits `bottle pipelock` and `bottle routes` make to a live file's text.
 // Each parses the live text, changes only its part, renders, and parses the

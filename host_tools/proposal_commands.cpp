@@ -13,7 +13,7 @@
 #include "config_change.hpp"
 #include "live_change_commands.hpp"
 #include "live_edits.hpp"
-#include "routes_config.hpp"
+#include "routes_document.hpp"
 
 namespace host_tools {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "../../host_tools/routes_config.hpp"
+#include "../../host_tools/routes_document.hpp"
 #include "route_table.hpp"
 
 // What the host tool writes as routes.yaml (at start, and after `bottle

@@ -5,17 +5,17 @@
 
 #include "bottle/config/config_error.hpp"
 #include "fuzz_input.hpp"
-#include "pipelock_config.hpp"
-#include "routes_config.hpp"
+#include "pipelock_document.hpp"
+#include "routes_document.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(bottle_fuzz::text_of(data, size));
   try {
-    auto doc = host_tools::PipelockConfigDocument::parse(text, "pipelock.yaml");
+    auto doc = host_tools::PipelockDocument::parse(text, "pipelock.yaml");
     auto hosts = doc.allowlist();
     hosts.push_back("fuzz.example.com");
     doc.set_allowlist(hosts);
-    const auto again = host_tools::PipelockConfigDocument::parse(doc.render(), "pipelock.yaml");
+    const auto again = host_tools::PipelockDocument::parse(doc.render(), "pipelock.yaml");
     if (again.allowlist() != doc.allowlist()) std::abort();
   } catch (const bottle::config::ConfigError&) {
   }

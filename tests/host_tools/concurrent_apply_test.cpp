@@ -6,8 +6,8 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle_cli_harness.hpp"
-#include "pipelock_config.hpp"
-#include "routes_config.hpp"
+#include "pipelock_document.hpp"
+#include "routes_document.hpp"
 
 // Many operators (or scripts, or approved proposals) change one bottle at
 // once: every change must land, and the daemons must never read a torn file.
@@ -24,7 +24,7 @@ TEST(ConcurrentApply, EveryChangeLandsAndNoReaderSeesAPartialFile) {
   std::thread reader([&] {
     while (!done) {
       try {
-        host_tools::PipelockConfigDocument::parse(read_text(pipelock_yaml), "p");
+        host_tools::PipelockDocument::parse(read_text(pipelock_yaml), "p");
         host_tools::RoutesDocument::parse(read_text(routes_yaml), "r");
         ++reads;
       } catch (const std::exception& e) {
@@ -57,7 +57,7 @@ TEST(ConcurrentApply, EveryChangeLandsAndNoReaderSeesAPartialFile) {
   EXPECT_EQ(torn, 0) << torn_example;
   EXPECT_GT(reads, 0);
   const auto allowlist =
-      host_tools::PipelockConfigDocument::parse(read_text(pipelock_yaml), "p").allowlist();
+      host_tools::PipelockDocument::parse(read_text(pipelock_yaml), "p").allowlist();
   EXPECT_EQ(allowlist.size(), 2u + kHosts);
   for (int i = 0; i < kHosts; ++i) {
     const std::string host = "host" + std::to_string(i) + ".example.com";

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "bottle_cli_harness.hpp"
-#include "pipelock_config.hpp"
+#include "pipelock_document.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,7 +41,7 @@ TEST_F(LiveChange, PipelockAddRewritesTheFileSignalsUsr1AndShowsTheDifference) {
   EXPECT_NE(r.out.find("  + c.com\n"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("+ a.com"), std::string::npos) << "a.com was already there";
   EXPECT_TRUE(cli_.docker_called("docker kill --signal USR1 claude-bottle-sidecars-demo"));
-  auto doc = host_tools::PipelockConfigDocument::parse(read_text(pipelock_yaml()), "p");
+  auto doc = host_tools::PipelockDocument::parse(read_text(pipelock_yaml()), "p");
   EXPECT_EQ(doc.allowlist(), (std::vector<std::string>{"a.com", "b.com", "c.com"}));
   // The sidecars' own address (bottle start pins it), which the live change keeps.
   EXPECT_NE(read_text(pipelock_yaml()).find("10.213.0.2/32"), std::string::npos);

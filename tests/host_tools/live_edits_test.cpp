@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "bottle/config/config_error.hpp"
-#include "pipelock_config.hpp"
+#include "pipelock_document.hpp"
 
 using namespace host_tools;
 using bottle::config::ConfigError;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "../../host_tools/pipelock_config.hpp"
+#include "../../host_tools/pipelock_document.hpp"
 #include "pipelock_config.hpp"
 
 // What `bottle start` renders, pipelock reads as meant: no warning, strict,

@@ -1,4 +1,4 @@
-#include "routes_config.hpp"
+#include "routes_document.hpp"
 
 #include <map>
 

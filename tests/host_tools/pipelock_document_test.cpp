@@ -1,4 +1,4 @@
-#include "pipelock_config.hpp"
+#include "pipelock_document.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -7,7 +7,7 @@
 
 using namespace host_tools;
 
-TEST(PipelockConfig, RendersStrictModeWithOnlyTheSidecarsAddressExemptFromSsrf) {
+TEST(PipelockDocument, RendersStrictModeWithOnlyTheSidecarsAddressExemptFromSsrf) {
   const YAML::Node root = YAML::Load(render_pipelock_config({"a.com", "*.b.com"}, "10.213.0.2"));
   EXPECT_EQ(root["version"].as<int>(), 1);
   EXPECT_EQ(root["mode"].as<std::string>(), "strict");
@@ -22,11 +22,11 @@ TEST(PipelockConfig, RendersStrictModeWithOnlyTheSidecarsAddressExemptFromSsrf) 
   EXPECT_EQ(root["logging"]["format"].as<std::string>(), "json");
 }
 
-TEST(PipelockConfig, ChangingTheAllowlistKeepsEveryOtherKeyIncludingUnknownOnes) {
+TEST(PipelockDocument, ChangingTheAllowlistKeepsEveryOtherKeyIncludingUnknownOnes) {
   const std::string live =
       "version: 1\nmode: strict\nfuture_feature:\n  knob: 7\n  list: [x, y]\n"
       "api_allowlist: [a.com]\nssrf:\n  ip_allowlist: [10.1.0.0/16]\n  extra: true\n";
-  auto doc = PipelockConfigDocument::parse(live, "pipelock.yaml");
+  auto doc = PipelockDocument::parse(live, "pipelock.yaml");
   EXPECT_EQ(doc.allowlist(), std::vector<std::string>{"a.com"});
   doc.set_allowlist({"a.com", "new.org"});
   const std::string rendered = doc.render();
@@ -39,24 +39,24 @@ TEST(PipelockConfig, ChangingTheAllowlistKeepsEveryOtherKeyIncludingUnknownOnes)
     EXPECT_EQ(YAML::Dump(after[key]), YAML::Dump(kv.second)) << key;
   }
   EXPECT_EQ(after.size(), before.size());
-  EXPECT_EQ(PipelockConfigDocument::parse(rendered, "again").allowlist(),
+  EXPECT_EQ(PipelockDocument::parse(rendered, "again").allowlist(),
             (std::vector<std::string>{"a.com", "new.org"}));
   // The order of keys is kept, so a diff of the file shows only the change.
   EXPECT_LT(rendered.find("future_feature"), rendered.find("api_allowlist"));
 }
 
-TEST(PipelockConfig, RefusesAnEmptyAllowlistAndBadLiveFiles) {
-  auto doc = PipelockConfigDocument::parse("api_allowlist: [a.com]\n", "p.yaml");
+TEST(PipelockDocument, RefusesAnEmptyAllowlistAndBadLiveFiles) {
+  auto doc = PipelockDocument::parse("api_allowlist: [a.com]\n", "p.yaml");
   EXPECT_THROW(doc.set_allowlist({}), bottle::config::ConfigError);
   try {
-    PipelockConfigDocument::parse("mode: strict\napi_allowlist:\n  - a.com\n  - 'x y'\n", "p.yaml");
+    PipelockDocument::parse("mode: strict\napi_allowlist:\n  - a.com\n  - 'x y'\n", "p.yaml");
     FAIL();
   } catch (const bottle::config::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("p.yaml:4: key 'api_allowlist': 'x y' has", 0), 0u)
         << e.what();
   }
-  EXPECT_THROW(PipelockConfigDocument::parse("mode: strict\n", "p.yaml"),
+  EXPECT_THROW(PipelockDocument::parse("mode: strict\n", "p.yaml"),
                bottle::config::ConfigError);
-  EXPECT_THROW(PipelockConfigDocument::parse("api_allowlist: [a.com\n", "p.yaml"),
+  EXPECT_THROW(PipelockDocument::parse("api_allowlist: [a.com\n", "p.yaml"),
                bottle::config::ConfigError);
 }

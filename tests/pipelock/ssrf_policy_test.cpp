@@ -17,7 +17,7 @@ Cidr cidr(const char* text) { return *Cidr::parse(text, nullptr); }
 }  // namespace
 
 // One row per range the issue names, IPv4 and IPv6, and the mapped forms.
-TEST(AddressClassifier, RefusesEveryInternalRange) {
+TEST(SsrfPolicy, RefusesEveryInternalRange) {
   const SsrfPolicy policy(SsrfPolicy::default_blocked(), {});
   for (const char* a : {"127.0.0.1",
                         "127.255.255.254",  // loopback
@@ -49,7 +49,7 @@ TEST(AddressClassifier, RefusesEveryInternalRange) {
   }
 }
 
-TEST(AddressClassifier, LetsPublicAddressesThrough) {
+TEST(SsrfPolicy, LetsPublicAddressesThrough) {
   const SsrfPolicy policy(SsrfPolicy::default_blocked(), {});
   for (const char* a : {"1.1.1.1", "8.8.8.8", "172.15.255.255", "172.32.0.1", "192.169.0.1",
                         "100.63.255.255", "100.128.0.1", "169.253.255.255", "223.255.255.255",
@@ -58,7 +58,7 @@ TEST(AddressClassifier, LetsPublicAddressesThrough) {
   }
 }
 
-TEST(AddressClassifier, TheAllowlistedSubnetIsExemptAndNothingElse) {
+TEST(SsrfPolicy, TheAllowlistedSubnetIsExemptAndNothingElse) {
   const SsrfPolicy policy(SsrfPolicy::default_blocked(), {cidr("172.30.5.0/24")});
   EXPECT_FALSE(policy.refusal(ip("172.30.5.7")));
   EXPECT_FALSE(policy.refusal(ip("::ffff:172.30.5.7"))) << "mapped form of an allowed address";

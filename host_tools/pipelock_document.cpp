@@ -1,4 +1,4 @@
-#include "pipelock_config.hpp"
+#include "pipelock_document.hpp"
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
@@ -36,10 +36,10 @@ std::string render_pipelock_config(const std::vector<std::string>& allowlist,
   return emit_yaml(root, "pipelock's configuration; change the allowlist with `bottle pipelock`");
 }
 
-PipelockConfigDocument PipelockConfigDocument::parse(const std::string& text,
+PipelockDocument PipelockDocument::parse(const std::string& text,
                                                      const std::string& source) {
   const bottle::config::YamlContext ctx(source);
-  PipelockConfigDocument doc;
+  PipelockDocument doc;
   doc.root_ = load_yaml(text, source);
   if (!doc.root_.IsMap()) ctx.fail(doc.root_, "", "pipelock.yaml must be a mapping");
   const YAML::Node list = doc.root_["api_allowlist"];
@@ -53,7 +53,7 @@ PipelockConfigDocument PipelockConfigDocument::parse(const std::string& text,
   return doc;
 }
 
-void PipelockConfigDocument::set_allowlist(const std::vector<std::string>& hosts) {
+void PipelockDocument::set_allowlist(const std::vector<std::string>& hosts) {
   if (hosts.empty()) {
     throw ConfigError(
         "the allowlist cannot be empty: pipelock refuses a strict config with nothing allowed "
@@ -65,7 +65,7 @@ void PipelockConfigDocument::set_allowlist(const std::vector<std::string>& hosts
   allowlist_ = hosts;
 }
 
-std::string PipelockConfigDocument::render() const {
+std::string PipelockDocument::render() const {
   return emit_yaml(root_, "pipelock's configuration; change the allowlist with `bottle pipelock`");
 }
 

@@ -1,4 +1,4 @@
-#include "routes_config.hpp"
+#include "routes_document.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -27,7 +27,7 @@ const char* kLive =
 
 }  // namespace
 
-TEST(RoutesConfig, RenderThenParseGivesBackEveryRoute) {
+TEST(RoutesDocument, RenderThenParseGivesBackEveryRoute) {
   Route custom = route("gitlab.com", "/api");
   custom.header = "PRIVATE-TOKEN";
   custom.value = "{token}";
@@ -37,7 +37,7 @@ TEST(RoutesConfig, RenderThenParseGivesBackEveryRoute) {
   EXPECT_TRUE(RoutesDocument::parse(render_routes_config({}), "r").routes().empty());
 }
 
-TEST(RoutesConfig, AddAndRemoveKeepUnknownKeysEverywhere) {
+TEST(RoutesDocument, AddAndRemoveKeepUnknownKeysEverywhere) {
   auto doc = RoutesDocument::parse(kLive, "routes.yaml");
   doc.add(route("c.com"));
   doc.remove("b.com", std::nullopt);
@@ -48,7 +48,7 @@ TEST(RoutesConfig, AddAndRemoveKeepUnknownKeysEverywhere) {
   EXPECT_EQ(after["routes"][1]["host"].as<std::string>(), "c.com");
 }
 
-TEST(RoutesConfig, SetKeepsUnknownKeysOfRoutesThatStay) {
+TEST(RoutesDocument, SetKeepsUnknownKeysOfRoutesThatStay) {
   auto doc = RoutesDocument::parse(kLive, "routes.yaml");
   Route a = route("a.com");
   a.upstream = "https://mirror.a.com";
@@ -59,7 +59,7 @@ TEST(RoutesConfig, SetKeepsUnknownKeysOfRoutesThatStay) {
   EXPECT_EQ(after["routes"][0]["upstream"].as<std::string>(), "https://mirror.a.com");
 }
 
-TEST(RoutesConfig, DuplicateAddAndMissingRemoveAreRefused) {
+TEST(RoutesDocument, DuplicateAddAndMissingRemoveAreRefused) {
   auto doc = RoutesDocument::parse(kLive, "routes.yaml");
   EXPECT_THROW(doc.add(route("a.com")), bottle::config::ConfigError);
   EXPECT_NO_THROW(doc.add(route("a.com", "/v2")));
@@ -69,7 +69,7 @@ TEST(RoutesConfig, DuplicateAddAndMissingRemoveAreRefused) {
   EXPECT_EQ(doc.routes().size(), 2u);
 }
 
-TEST(RoutesConfig, OperatorInputIsAListOrARoutesMappingAndStrict) {
+TEST(RoutesDocument, OperatorInputIsAListOrARoutesMappingAndStrict) {
   EXPECT_EQ(parse_routes_text(
                 "routes:\n  - {host: a.com, upstream: 'https://a.com', token_env: T}\n", "in")
                 .size(),
@@ -85,7 +85,7 @@ TEST(RoutesConfig, OperatorInputIsAListOrARoutesMappingAndStrict) {
 // as it was and its emitter wrote U+FFFD back, so the next edit of the file
 // changed a route's header value. Every YAML file is refused such bytes,
 // naming where (the one loader every part uses).
-TEST(RoutesConfig, BytesThatAreNotUtf8AreRefusedNamingLineAndColumn) {
+TEST(RoutesDocument, BytesThatAreNotUtf8AreRefusedNamingLineAndColumn) {
   const std::string text =
       "routes:\n  - host: a.com\n    upstream: https://a.com\n    value: \"Bearer \xe7k {token}\"\n"
       "    token_env: TOKEN\n";

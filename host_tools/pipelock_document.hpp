@@ -16,11 +16,11 @@ std::string render_pipelock_config(const std::vector<std::string>& allowlist,
 
 // A live pipelock.yaml as a YAML document: the allowlist can be read and
 // replaced, and every other key, known to us or not, is written back as it was.
-class PipelockConfigDocument {
+class PipelockDocument {
  public:
   // Throws ConfigError naming `source`, the line and the key when the text does
   // not parse or its api_allowlist holds a bad host.
-  static PipelockConfigDocument parse(const std::string& text, const std::string& source);
+  static PipelockDocument parse(const std::string& text, const std::string& source);
 
   const std::vector<std::string>& allowlist() const { return allowlist_; }
   // Throws ConfigError when `hosts` is empty: pipelock refuses a strict config
