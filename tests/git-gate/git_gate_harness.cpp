@@ -1,5 +1,7 @@
 #include "git_gate_harness.hpp"
 
+#include "port_reservation.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -21,17 +23,6 @@ namespace fs = std::filesystem;
 namespace git_gate_test {
 
 namespace {
-
-int free_port() {
-  bottle::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-  return ntohs(addr.sin_port);
-}
 
 std::string command_line(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
@@ -70,7 +61,7 @@ std::vector<pid_t> group_members(pid_t group) {
   return out;
 }
 
-Gate::Gate(GateOptions options) : dir_(bottle_test::scratch_dir("git-gate")), port_(free_port()) {
+Gate::Gate(GateOptions options) : dir_(bottle_test::scratch_dir("git-gate")), port_(bottle_test::reserve_tcp_port()) {
   bottle_test::make_bare_repository(upstream(), "a project behind git-gate");
   if (options.upstream_denies_non_fast_forward) {
     bottle_test::must(

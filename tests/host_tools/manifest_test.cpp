@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 #include "bottle/config/config_error.hpp"
 
 using namespace host_tools;
@@ -40,8 +44,31 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
+// Sets an environment variable for one test, and puts back what was there:
+// the next test in the same process must see the runner's environment.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 TEST(Manifest, ReadsEveryPartOfABottle) {
-  setenv("HOME", "/home/op", 1);
+  const ScopedEnv home("HOME", "/home/op");
   const Manifest m = parse_manifest_text(kGood, "/m/bottles.yaml");
   ASSERT_EQ(m.bottles.size(), 2u);
   const BottleSpec& demo = m.select("demo");
@@ -72,6 +99,7 @@ TEST(Manifest, SelectingNeedsANameWhenThereAreSeveral) {
   EXPECT_THROW(m.select(""), bottle::config::ConfigError);
   try {
     m.select("nope");
+    FAIL() << "a bottle the manifest does not declare was selected";
   } catch (const bottle::config::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("declares: demo, other"), std::string::npos);
   }

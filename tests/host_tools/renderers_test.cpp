@@ -32,7 +32,11 @@ BottleSpec demo() { return parse_manifest_text(kManifest, "/m/bottles.yaml").sel
 TEST(ComposeFile, MatchesTheReviewedGoldenFile) {
   const std::string rendered = render_compose_file(demo(), BottlePaths("/state", "demo"), "10.213.0.2");
   const std::string golden_path = std::string(GOLDEN_DIR) + "/docker-compose.yml";
-  if (std::getenv("UPDATE_GOLDEN")) bottle::config::write_file_atomically(golden_path, rendered);
+  if (std::getenv("UPDATE_GOLDEN")) {
+    // Never a pass: a run that wrote the file compared nothing.
+    bottle::config::write_file_atomically(golden_path, rendered);
+    FAIL() << "rewrote " << golden_path << ": review its diff, then run again without UPDATE_GOLDEN";
+  }
   EXPECT_EQ(rendered, bottle::config::read_file(golden_path));
 }
 

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "pipelock_harness.hpp"
 #include "supervisor_harness.hpp"
 
@@ -34,6 +36,24 @@ TEST(PipelockRestart, UnderLoadNoConnectionPastItsHandshakeIsLost) {
                          "    readiness: {tcp_port: " +
                          std::to_string(port) + "}\n"}));
   ASSERT_TRUE(sup.wait_running("pipelock"));
+
+  // One tunnel opened before the first restart and used after the last: the
+  // short exchanges below rarely straddle a restart, this one straddles five.
+  const int held = bottle_test::dial_loopback(port);
+  ASSERT_GE(held, 0);
+  auto read_until = [](int fd, const std::string& end) {
+    std::string got;
+    char buf[4096];
+    while (end.empty() || got.find(end) == std::string::npos) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+  };
+  const std::string connect = "CONNECT allowed.test:" + std::to_string(up.port()) + " HTTP/1.1\r\n\r\n";
+  ASSERT_EQ(::write(held, connect.data(), connect.size()), static_cast<ssize_t>(connect.size()));
+  ASSERT_EQ(read_until(held, "\r\n\r\n"), "HTTP/1.1 200 Connection Established\r\n\r\n");
 
   std::atomic<bool> stop{false};
   std::atomic<int> completed{0};
@@ -73,6 +93,12 @@ TEST(PipelockRestart, UnderLoadNoConnectionPastItsHandshakeIsLost) {
   }
   stop = true;
   for (auto& c : clients) c.join();
+
+  const std::string get = "GET /index.html HTTP/1.0\r\nHost: allowed.test\r\n\r\n";
+  ASSERT_EQ(::write(held, get.data(), get.size()), static_cast<ssize_t>(get.size()));
+  EXPECT_NE(read_until(held, "").find("hello-upstream"), std::string::npos)
+      << "the tunnel opened before five restarts did not carry a request after them";
+  ::close(held);
 
   EXPECT_EQ(lost, 0) << completed << " completed, " << not_accepted << " not accepted";
   EXPECT_GT(completed, 20);
