@@ -5,19 +5,20 @@
 
 using namespace harness;
 
-TEST(Shutdown, SigtermStopsEveryDaemonAndExitsZeroInUnderTwoSeconds) {
+// Clean means each daemon stopped on its stop signal: no stop timeout ran out
+// (how long a shutdown takes is a figure for bench/, not a test's bound).
+TEST(Shutdown, SigtermStopsEveryDaemonOnItsStopSignalAndExitsZero) {
   SupervisorUnderTest sup(registry({testd_entry("pipelock", {}), testd_entry("egress", {}),
                                     testd_entry("git-gate", {}), testd_entry("supervise", {})}));
   for (auto name : {"pipelock", "egress", "git-gate", "supervise"}) {
     ASSERT_TRUE(sup.wait_running(name) && sup.wait_testd_started(name)) << sup.stderr_text();
   }
-  auto start = std::chrono::steady_clock::now();
   sup.signal(SIGTERM);
   auto code = sup.wait_exit();
-  auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << sup.stderr_text();
-  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_EQ(sup.stderr_text().find("did not stop within"), std::string::npos) << sup.stderr_text();
+  EXPECT_EQ(sup.stderr_text().find("killed by SIGKILL"), std::string::npos) << sup.stderr_text();
   for (auto name : {"pipelock", "egress", "git-gate", "supervise"}) {
     EXPECT_NE(
         sup.stdout_text().find(std::string(name) + ": testd " + name + ": stopping on signal 15"),
