@@ -9,8 +9,8 @@ namespace host_tools {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BottleMetadata, bottle, manifest, project, compose, compose_file,
                                    agent_container, sidecars_container, internal_network,
-                                   egress_network, internal_subnet, egress_subnet, sidecars_address, token_variables, agent_command,
-                                   started_at, state)
+                                   egress_network, internal_subnet, egress_subnet, sidecars_address,
+                                   token_variables, agent_command, started_at, state)
 
 void write_metadata(const std::filesystem::path& file, const BottleMetadata& m) {
   bottle::config::write_file_atomically(file, nlohmann::json(m).dump(2) + "\n", 0600);

@@ -21,7 +21,7 @@ struct BottleMetadata {
   std::string egress_network;
   std::string internal_subnet;
   std::string egress_subnet;
-  std::string sidecars_address;  // pinned on the internal network
+  std::string sidecars_address;              // pinned on the internal network
   std::vector<std::string> token_variables;  // names only
   std::vector<std::string> agent_command;
   std::string started_at;

@@ -24,9 +24,10 @@ std::string create_from_pool(SubnetPool& pool, const DockerCli& docker, const st
   while (static_cast<int>(taken.size()) < kMaxTakenSubnets) {
     const auto subnet = pool.next_free(taken);
     if (!subnet) {
-      throw std::runtime_error("the subnet pool " + configured_subnet_pool() + " is full (" +
-                               std::to_string(pool.capacity()) +
-                               " subnets): stop a bottle, or set BOTTLE_SUBNET_POOL to a larger one");
+      throw std::runtime_error(
+          "the subnet pool " + configured_subnet_pool() + " is full (" +
+          std::to_string(pool.capacity()) +
+          " subnets): stop a bottle, or set BOTTLE_SUBNET_POOL to a larger one");
     }
     options.subnet = subnet->str();
     options.gateway = subnet->address(1);

@@ -1,9 +1,8 @@
 #include "bottle_start.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
-
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <optional>
@@ -13,6 +12,7 @@
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
 #include "bottle/secrets/gitleaks_config.hpp"
+#include "bottle/subprocess.hpp"
 #include "bottle/utc_time.hpp"
 #include "bottle_metadata.hpp"
 #include "bottle_networks.hpp"
@@ -25,7 +25,6 @@
 #include "pipelock_document.hpp"
 #include "routes_document.hpp"
 #include "sidecar_configs.hpp"
-#include "bottle/subprocess.hpp"
 #include "undo_stack.hpp"
 
 namespace host_tools {
@@ -113,9 +112,10 @@ std::optional<std::string> checked_git_rules(const BottleSpec& b, const StartOpt
   // Before the whole read, which would follow the path on this host.
   try {
     if (toml::parse(text, file)["extend"]["path"]) {
-      throw ConfigError(file + ": key 'extend.path': a bottle's git_rules is one self-contained "
-                               "file (useDefault = true extends the shipped rules): merge the "
-                               "file it names into this one");
+      throw ConfigError(file +
+                        ": key 'extend.path': a bottle's git_rules is one self-contained "
+                        "file (useDefault = true extends the shipped rules): merge the "
+                        "file it names into this one");
     }
   } catch (const toml::parse_error&) {
     // Not TOML: the read below says where, as git-gate would.
@@ -136,8 +136,8 @@ void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& d
                                "project's source tree");
     }
     out << "bottle " << b.name << ": building " << kSidecarsImage << "\n";
-    if (bottle::run_attached({"docker", "build", "--file", dockerfile.string(), "--tag", kSidecarsImage,
-                      o.source_dir.string()}) != 0) {
+    if (bottle::run_attached({"docker", "build", "--file", dockerfile.string(), "--tag",
+                              kSidecarsImage, o.source_dir.string()}) != 0) {
       throw std::runtime_error("building " + std::string(kSidecarsImage) + " failed");
     }
   }
@@ -145,7 +145,7 @@ void build_images(const BottleSpec& b, const StartOptions& o, const DockerCli& d
   if (b.agent.dockerfile && (o.rebuild || !docker.image_exists(b.agent.image))) {
     out << "bottle " << b.name << ": building " << b.agent.image << "\n";
     if (bottle::run_attached({"docker", "build", "--file", b.agent.dockerfile->string(), "--tag",
-                      b.agent.image, b.agent.build_context.string()}) != 0) {
+                              b.agent.image, b.agent.build_context.string()}) != 0) {
       throw std::runtime_error("building " + b.agent.image + " failed");
     }
   }
@@ -265,7 +265,8 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   up.insert(up.end(),
             {"--project-name", meta.project, "--file", meta.compose_file, "up", "--detach"});
   out << "bottle " << b.name << ": starting project " << meta.project << "\n";
-  if (bottle::run_attached(up, tokens) != 0) throw std::runtime_error("`" + bottle::printable(up) + "` failed");
+  if (bottle::run_attached(up, tokens) != 0)
+    throw std::runtime_error("`" + bottle::printable(up) + "` failed");
   check_interrupt(o);
   meta.state = "running";
   write_metadata(paths.metadata_file(), meta);

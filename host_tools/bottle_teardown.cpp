@@ -41,7 +41,8 @@ void save_logs_and_take_down(const BottlePaths& paths, const BottleMetadata& met
     bottle::run_to_file(compose_argv(meta, {"logs", "--no-color", "--timestamps"}), log.string());
     out << "bottle " << paths.slug() << ": logs saved to " << log.string() << "\n";
   }
-  bottle::CommandResult down = bottle::run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
+  bottle::CommandResult down =
+      bottle::run_captured(compose_argv(meta, {"down", "--volumes", "--remove-orphans"}));
   if (!down.ok()) {
     throw std::runtime_error("`" + bottle::printable(compose_argv(meta, {"down"})) +
                              "` failed: " + down.err);

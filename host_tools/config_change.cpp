@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <system_error>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
+#include <system_error>
 
 #include "apply_lock.hpp"
 #include "bottle/config/atomic_file.hpp"
@@ -67,8 +67,7 @@ LiveConfig egress_routes(const BottlePaths& paths) {
 
 void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
                          const std::function<ConfigEdit(const std::string&)>& edit,
-                         const DockerCli& docker, std::ostream& out,
-                         const ApplyContext& context) {
+                         const DockerCli& docker, std::ostream& out, const ApplyContext& context) {
   ApplyLock lock(paths.apply_lock(), out);
   if (context.precheck) context.precheck();
   const std::string container = paths.sidecars_container();

@@ -25,8 +25,10 @@ void DockerCli::require(const std::vector<std::string>& args, const std::string&
 }
 
 std::vector<std::string> DockerCli::detect_compose() const {
-  if (bottle::on_path("docker") && docker({"compose", "version"}).ok()) return {"docker", "compose"};
-  if (bottle::on_path("docker-compose") && bottle::run_captured({"docker-compose", "version"}).ok()) {
+  if (bottle::on_path("docker") && docker({"compose", "version"}).ok())
+    return {"docker", "compose"};
+  if (bottle::on_path("docker-compose") &&
+      bottle::run_captured({"docker-compose", "version"}).ok()) {
     return {"docker-compose"};
   }
   throw std::runtime_error(
@@ -43,7 +45,8 @@ bool DockerCli::network_exists(const std::string& name) const {
 }
 
 bool DockerCli::container_running(const std::string& name) const {
-  bottle::CommandResult r = docker({"container", "inspect", "--format", "{{.State.Running}}", name});
+  bottle::CommandResult r =
+      docker({"container", "inspect", "--format", "{{.State.Running}}", name});
   return r.ok() && trimmed(r.out) == "true";
 }
 
@@ -67,7 +70,8 @@ std::string DockerCli::network_subnet(const std::string& name) const {
 void DockerCli::create_network(const std::string& name, const NetworkOptions& o) const {
   std::vector<std::string> args = {"network", "create", "--label", o.label};
   if (o.internal) args.push_back("--internal");
-  if (o.no_host_address) args.insert(args.end(), {"--opt", "com.docker.network.bridge.inhibit_ipv4=true"});
+  if (o.no_host_address)
+    args.insert(args.end(), {"--opt", "com.docker.network.bridge.inhibit_ipv4=true"});
   if (o.subnet) args.insert(args.end(), {"--subnet", *o.subnet});
   if (o.gateway) args.insert(args.end(), {"--gateway", *o.gateway});
   args.push_back(name);
@@ -81,9 +85,9 @@ void DockerCli::create_network(const std::string& name, const NetworkOptions& o)
 }
 
 std::string DockerCli::network_bridge(const std::string& name) const {
-  bottle::CommandResult r = docker(
-      {"network", "inspect", "--format",
-       "{{.Id}} {{index .Options \"com.docker.network.bridge.name\"}}", name});
+  bottle::CommandResult r =
+      docker({"network", "inspect", "--format",
+              "{{.Id}} {{index .Options \"com.docker.network.bridge.name\"}}", name});
   if (!r.ok()) throw std::runtime_error("cannot inspect network " + name + ": " + trimmed(r.err));
   const std::string out = trimmed(r.out);
   const auto space = out.find(' ');

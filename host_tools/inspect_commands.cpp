@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "bottle/config/config_error.hpp"
-#include "bottle_metadata.hpp"
 #include "bottle/subprocess.hpp"
+#include "bottle_metadata.hpp"
 
 namespace host_tools {
 

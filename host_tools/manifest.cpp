@@ -84,8 +84,11 @@ bool is_memory_size(const std::string& s, long long* bytes) {
       digits.find_first_not_of("0123456789") != std::string::npos)
     return false;
   const long long n = std::stoll(digits);
-  const long long scale = unit == 'b' ? 1 : unit == 'k' ? 1LL << 10 : unit == 'm' ? 1LL << 20
-                                                        : unit == 'g' ? 1LL << 30 : 0;
+  const long long scale = unit == 'b'   ? 1
+                          : unit == 'k' ? 1LL << 10
+                          : unit == 'm' ? 1LL << 20
+                          : unit == 'g' ? 1LL << 30
+                                        : 0;
   if (scale == 0) return false;
   *bytes = n * scale;
   return true;
@@ -262,7 +265,8 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
   if (node["git_rules"]) {
     b.git_rules = host_path(base, scalar(ctx, node["git_rules"], "git_rules"));
     if (b.git.empty()) {
-      ctx.fail(node["git_rules"], "git_rules", "only makes sense with git repositories (key 'git')");
+      ctx.fail(node["git_rules"], "git_rules",
+               "only makes sense with git repositories (key 'git')");
     }
     if (b.git_rules->extension() != ".toml") {
       ctx.fail(node["git_rules"], "git_rules",

@@ -36,8 +36,7 @@ std::string render_pipelock_config(const std::vector<std::string>& allowlist,
   return emit_yaml(root, "pipelock's configuration; change the allowlist with `bottle pipelock`");
 }
 
-PipelockDocument PipelockDocument::parse(const std::string& text,
-                                                     const std::string& source) {
+PipelockDocument PipelockDocument::parse(const std::string& text, const std::string& source) {
   const bottle::config::YamlContext ctx(source);
   PipelockDocument doc;
   doc.root_ = load_yaml(text, source);

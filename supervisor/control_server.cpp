@@ -43,9 +43,9 @@ std::string reply_to(const std::string& request, Supervisor& supervisor) {
     nlohmann::json daemons = nlohmann::json::array();
     for (const auto& s : supervisor.status()) daemons.push_back(to_json(s));
     return bottle::json::dump(nlohmann::json{{"ok", true},
-                               {"shutting_down", supervisor.shutting_down()},
-                               {"orphans_reaped", supervisor.orphans_reaped()},
-                               {"daemons", daemons}}) +
+                                             {"shutting_down", supervisor.shutting_down()},
+                                             {"orphans_reaped", supervisor.orphans_reaped()},
+                                             {"daemons", daemons}}) +
            "\n";
   }
   if (command == "restart" || command == "reload") {

@@ -214,12 +214,13 @@ void DaemonRunner::watch_readiness(bottle::UniqueFd ready_read) {
       log_->error("{}: did not report ready within {} ms", spec_.name,
                   spec_.readiness->timeout.count());
     else
-      log_->error("{}: not accepting on port {} after {} ms", spec_.name,
-                  spec_.readiness->tcp_port, spec_.readiness->timeout.count());
+      log_->error("{}: not accepting on port {} after {} ms", spec_.name, spec_.readiness->tcp_port,
+                  spec_.readiness->timeout.count());
     act(lifecycle_.readiness_timed_out());
   };
   if (r.kind == Readiness::Kind::notify) {
-    probe_ = std::make_unique<ReadinessProbe>(loop_, r, std::move(ready_read), on_ready, on_timeout);
+    probe_ =
+        std::make_unique<ReadinessProbe>(loop_, r, std::move(ready_read), on_ready, on_timeout);
   } else {
     probe_ = std::make_unique<ReadinessProbe>(loop_, r, on_ready, on_timeout);
   }

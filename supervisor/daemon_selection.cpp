@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "config_error.hpp"
 #include "bottle/text/join.hpp"
+#include "config_error.hpp"
 
 namespace supervisor {
 

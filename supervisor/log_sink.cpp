@@ -38,8 +38,7 @@ std::size_t LogSink::share() const {
   return names_.empty() ? buffer_bytes_ : buffer_bytes_ / names_.size();
 }
 
-void LogSink::daemon_line(Stream stream, std::size_t daemon, std::string_view raw,
-                          bool continued) {
+void LogSink::daemon_line(Stream stream, std::size_t daemon, std::string_view raw, bool continued) {
   Queue& q = channel(stream).daemons.at(daemon);
   const std::string& name = names_[daemon];
   if (q.pending() + name.size() + 16 + raw.size() > share()) {

@@ -15,9 +15,8 @@ ReadinessProbe::ReadinessProbe(bottle::uv::Loop& loop, Readiness check,
   attempt();
 }
 
-ReadinessProbe::ReadinessProbe(bottle::uv::Loop& loop, Readiness check,
-                               bottle::UniqueFd ready_read, std::function<void()> on_ready,
-                               std::function<void()> on_timeout)
+ReadinessProbe::ReadinessProbe(bottle::uv::Loop& loop, Readiness check, bottle::UniqueFd ready_read,
+                               std::function<void()> on_ready, std::function<void()> on_timeout)
     : loop_(loop),
       check_(std::move(check)),
       on_ready_(std::move(on_ready)),
@@ -49,14 +48,14 @@ void ReadinessProbe::timed_out() {
 
 void ReadinessProbe::attempt() {
   try {
-    connect_ = std::make_unique<bottle::uv::TcpConnectAttempt>(
-        loop_, check_.host, check_.tcp_port, [this](bool accepted) {
-          if (accepted) {
-            ready();
-            return;
-          }
-          retry_later();
-        });
+    connect_ = std::make_unique<bottle::uv::TcpConnectAttempt>(loop_, check_.host, check_.tcp_port,
+                                                               [this](bool accepted) {
+                                                                 if (accepted) {
+                                                                   ready();
+                                                                   return;
+                                                                 }
+                                                                 retry_later();
+                                                               });
   } catch (const std::exception&) {
     retry_later();
   }

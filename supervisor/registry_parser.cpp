@@ -225,10 +225,10 @@ DaemonSpec parse_daemon(const Context& file_ctx, const YAML::Node& node, size_t 
                   "'" + d.name + "' is not a daemon name (lower case letters, digits, - and _)");
   }
   const Context ctx = file_ctx.within("daemon '" + d.name + "'");
-  check_keys(ctx, node, "",
-             {"name", "argv", "env", "inherit_env", "workdir", "user", "reload_signal",
-              "stop_signal", "stop_timeout_ms", "restart", "readiness", "on_signal",
-              "listen_socket"});
+  check_keys(
+      ctx, node, "",
+      {"name", "argv", "env", "inherit_env", "workdir", "user", "reload_signal", "stop_signal",
+       "stop_timeout_ms", "restart", "readiness", "on_signal", "listen_socket"});
 
   const YAML::Node argv = node["argv"];
   if (!argv) ctx.fail(node, "argv", "is required");
@@ -303,10 +303,10 @@ Registry parse_registry(const std::string& yaml_text, const std::string& path) {
     for (const auto& other : reg.daemons) {
       if (d.listen_socket && other.listen_socket &&
           d.listen_socket->tcp_port == other.listen_socket->tcp_port) {
-        ctx.within("daemon '" + d.name + "'").fail(list[i]["listen_socket"], "listen_socket.tcp_port",
-                                     "port " + std::to_string(d.listen_socket->tcp_port) +
-                                         " is already the listen_socket of daemon '" +
-                                         other.name + "'");
+        ctx.within("daemon '" + d.name + "'")
+            .fail(list[i]["listen_socket"], "listen_socket.tcp_port",
+                  "port " + std::to_string(d.listen_socket->tcp_port) +
+                      " is already the listen_socket of daemon '" + other.name + "'");
       }
     }
     reg.daemons.push_back(std::move(d));

@@ -6,9 +6,9 @@
 #include <csignal>
 #include <cstring>
 
+#include "bottle/text/join.hpp"
 #include "descendants.hpp"
 #include "signal_names.hpp"
-#include "bottle/text/join.hpp"
 
 namespace supervisor {
 
@@ -138,17 +138,16 @@ void Supervisor::advance_shutdown() {
       phase_ = ShutdownPhase::ending_descendants;
       log_->info("daemons stopped; sending SIGTERM to {} remaining descendant(s)",
                  signal_descendants(SIGTERM));
-      descendant_timer_.start(static_cast<std::uint64_t>(options_.descendant_grace.count()),
-                              [this] {
-                                phase_ = ShutdownPhase::killing_descendants;
-                                log_->warn("descendants still alive after {} ms: SIGKILL to {}",
-                                           options_.descendant_grace.count(),
-                                           signal_descendants(SIGKILL));
-                                descendant_timer_.start(kKillWaitMs, [this] {
-                                  log_->error("descendants survived SIGKILL; exiting anyway");
-                                  finish();
-                                });
-                              });
+      descendant_timer_.start(
+          static_cast<std::uint64_t>(options_.descendant_grace.count()), [this] {
+            phase_ = ShutdownPhase::killing_descendants;
+            log_->warn("descendants still alive after {} ms: SIGKILL to {}",
+                       options_.descendant_grace.count(), signal_descendants(SIGKILL));
+            descendant_timer_.start(kKillWaitMs, [this] {
+              log_->error("descendants survived SIGKILL; exiting anyway");
+              finish();
+            });
+          });
       return;
     case ShutdownPhase::ending_descendants:
     case ShutdownPhase::killing_descendants:

@@ -8,8 +8,8 @@
 #include <future>
 #include <stdexcept>
 
-#include "bottle/unique_fd.hpp"
 #include "bottle/text/join.hpp"
+#include "bottle/unique_fd.hpp"
 
 namespace bp = boost::process;
 

@@ -4,8 +4,9 @@
 #include <boost/beast/http/write.hpp>
 #include <set>
 #include <sstream>
-#include "bottle/text/ascii.hpp"
+
 #include "bottle/http/response.hpp"
+#include "bottle/text/ascii.hpp"
 
 namespace egress {
 

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+
 #include "bottle/text/ascii.hpp"
 
 namespace egress {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 bool is_git_push(const AgentTarget& target) {
   // The target is canonical (no encoded unreserved characters, no ';' in the

@@ -7,9 +7,9 @@
 #include <csignal>
 #include <iostream>
 
+#include "bottle/config/config_error.hpp"
 #include "bottle/daemon_main.hpp"
 #include "bottle/net/listen_address.hpp"
-#include "bottle/config/config_error.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/signal.hpp"

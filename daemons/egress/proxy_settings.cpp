@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+
 #include "bottle/text/ascii.hpp"
 
 namespace egress {

@@ -13,8 +13,8 @@
 #include <iostream>
 #include <system_error>
 
-#include "bottle/daemon_main.hpp"
 #include "bottle/config/config_error.hpp"
+#include "bottle/daemon_main.hpp"
 #include "bottle/secrets/stream_scanner.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "gate_config.hpp"
@@ -91,13 +91,14 @@ int main(int argc, char** argv) {
       for (const auto& w : rules.scanner.rules().warnings) log->warn("{}", w);
       if (scan_stdin) {
         bottle::secrets::StreamScanner stream(rules.scanner, {"standard input", "", ""},
-                                                   rules.workers);
+                                              rules.workers);
         // read(2) in large pieces: iostreams copied the input 64 KiB at a time.
         std::string buffer(1 << 20, '\0');
         for (;;) {
           const ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
           if (n < 0 && errno == EINTR) continue;
-          if (n < 0) throw std::system_error(errno, std::generic_category(), "reading standard input");
+          if (n < 0)
+            throw std::system_error(errno, std::generic_category(), "reading standard input");
           if (n == 0) break;
           stream.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
         }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <set>
+
 #include "bottle/text/ascii.hpp"
 
 namespace pipelock {

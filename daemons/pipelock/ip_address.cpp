@@ -71,7 +71,7 @@ std::vector<IpAddress> IpAddress::embedded_ipv4() const {
   } else if (b[0] == 0x20 && b[1] == 0x02) {
     v4(b[2], b[3], b[4], b[5]);  // 2002:aabb:ccdd::/48
   } else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) {
-    v4(b[4], b[5], b[6], b[7]);                                     // Teredo server
+    v4(b[4], b[5], b[6], b[7]);                                  // Teredo server
     v4(b[12] ^ 0xff, b[13] ^ 0xff, b[14] ^ 0xff, b[15] ^ 0xff);  // Teredo client, inverted
   }
   return out;

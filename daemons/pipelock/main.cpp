@@ -11,8 +11,8 @@
 #include <iostream>
 #include <optional>
 
-#include "bottle/daemon_main.hpp"
 #include "bottle/config/config_error.hpp"
+#include "bottle/daemon_main.hpp"
 #include "bottle/socket_activation.hpp"
 #include "bottle/uv/callback_guard.hpp"
 #include "bottle/uv/loop.hpp"
@@ -58,10 +58,11 @@ int main(int argc, char** argv) {
                                       cfg.logging.include_blocked);
       pipelock::ProxyServer server(loop, cfg, decisions, inherited);
       if (inherited) {
-        log->info("listening on {} (the supervisor's socket; fetch_proxy.listen {}:{} unused) ({} "
-                  "mode, {} allowlist entries, forward proxy {})",
-                  server.address(), cfg.listen_host, cfg.listen_port, cfg.mode,
-                  cfg.api_allowlist.size(), cfg.forward_enabled ? "on" : "off");
+        log->info(
+            "listening on {} (the supervisor's socket; fetch_proxy.listen {}:{} unused) ({} "
+            "mode, {} allowlist entries, forward proxy {})",
+            server.address(), cfg.listen_host, cfg.listen_port, cfg.mode, cfg.api_allowlist.size(),
+            cfg.forward_enabled ? "on" : "off");
       } else {
         log->info("listening on {}:{} ({} mode, {} allowlist entries, forward proxy {})",
                   cfg.listen_host, server.port(), cfg.mode, cfg.api_allowlist.size(),

@@ -9,10 +9,10 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
+#include "bottle/net/listen_address.hpp"
+#include "bottle/text/join.hpp"
 #include "public_pipelock_keys.hpp"
 #include "ssrf_policy.hpp"
-#include "bottle/text/join.hpp"
-#include "bottle/net/listen_address.hpp"
 
 namespace pipelock {
 
@@ -24,26 +24,44 @@ namespace {
 // What this pipelock reads itself; every other key of the public schema is
 // accepted with a warning. forward_proxy's allowed_ports, max_connections,
 // max_header_bytes and header_timeout_seconds are this pipelock's own.
-const std::set<std::string> kImplemented = {
-    "version", "mode", "enforce", "api_allowlist", "internal", "trusted_domains",
-    "fetch_proxy", "fetch_proxy.listen",
-    "forward_proxy", "forward_proxy.enabled", "forward_proxy.max_tunnel_seconds",
-    "forward_proxy.idle_timeout_seconds", "forward_proxy.sni_verification",
-    "forward_proxy.sni_require_tls", "forward_proxy.allowed_ports",
-    "forward_proxy.max_connections", "forward_proxy.max_header_bytes",
-    "forward_proxy.header_timeout_seconds",
-    "ssrf", "ssrf.ip_allowlist",
-    "tls_interception", "tls_interception.enabled", "tls_interception.ca_cert",
-    "tls_interception.ca_key", "tls_interception.passthrough_domains",
-    "tls_interception.cert_ttl", "tls_interception.cert_cache_size",
-    "logging", "logging.format", "logging.output", "logging.include_allowed",
-    "logging.include_blocked",
-    "dns", "dns.host_overrides"};
+const std::set<std::string> kImplemented = {"version",
+                                            "mode",
+                                            "enforce",
+                                            "api_allowlist",
+                                            "internal",
+                                            "trusted_domains",
+                                            "fetch_proxy",
+                                            "fetch_proxy.listen",
+                                            "forward_proxy",
+                                            "forward_proxy.enabled",
+                                            "forward_proxy.max_tunnel_seconds",
+                                            "forward_proxy.idle_timeout_seconds",
+                                            "forward_proxy.sni_verification",
+                                            "forward_proxy.sni_require_tls",
+                                            "forward_proxy.allowed_ports",
+                                            "forward_proxy.max_connections",
+                                            "forward_proxy.max_header_bytes",
+                                            "forward_proxy.header_timeout_seconds",
+                                            "ssrf",
+                                            "ssrf.ip_allowlist",
+                                            "tls_interception",
+                                            "tls_interception.enabled",
+                                            "tls_interception.ca_cert",
+                                            "tls_interception.ca_key",
+                                            "tls_interception.passthrough_domains",
+                                            "tls_interception.cert_ttl",
+                                            "tls_interception.cert_cache_size",
+                                            "logging",
+                                            "logging.format",
+                                            "logging.output",
+                                            "logging.include_allowed",
+                                            "logging.include_blocked",
+                                            "dns",
+                                            "dns.host_overrides"};
 // Ours alone: not in the public schema, so not warned about either.
-const std::set<std::string> kOwnKeys = {"forward_proxy.allowed_ports",
-                                        "forward_proxy.max_connections",
-                                        "forward_proxy.max_header_bytes",
-                                        "forward_proxy.header_timeout_seconds"};
+const std::set<std::string> kOwnKeys = {
+    "forward_proxy.allowed_ports", "forward_proxy.max_connections",
+    "forward_proxy.max_header_bytes", "forward_proxy.header_timeout_seconds"};
 constexpr int kMaxDepth = 32;
 
 std::string child_path(const std::string& parent, const std::string& key) {
@@ -274,9 +292,11 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
   });
   section("forward_proxy", [&](const YAML::Node& f) {
     auto each = [&](const char* key, auto&& read) {
-      if (const YAML::Node n = f[key]) r.attempt([&] { read(n, std::string("forward_proxy.") + key); });
+      if (const YAML::Node n = f[key])
+        r.attempt([&] { read(n, std::string("forward_proxy.") + key); });
     };
-    each("enabled", [&](const YAML::Node& n, const std::string& k) { cfg.forward_enabled = r.boolean(n, k); });
+    each("enabled",
+         [&](const YAML::Node& n, const std::string& k) { cfg.forward_enabled = r.boolean(n, k); });
     each("max_tunnel_seconds", [&](const YAML::Node& n, const std::string& k) {
       cfg.max_tunnel_seconds = r.integer(n, k, 1, 86400 * 7);
     });
@@ -286,9 +306,8 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
     each("sni_verification", [&](const YAML::Node& n, const std::string& k) {
       cfg.sni_verification = r.boolean(n, k);
     });
-    each("sni_require_tls", [&](const YAML::Node& n, const std::string& k) {
-      cfg.sni_require_tls = r.boolean(n, k);
-    });
+    each("sni_require_tls",
+         [&](const YAML::Node& n, const std::string& k) { cfg.sni_require_tls = r.boolean(n, k); });
     each("allowed_ports", [&](const YAML::Node& n, const std::string& k) {
       if (!n.IsSequence() || n.size() == 0) ctx.fail(n, k, "must be a non-empty list of ports");
       cfg.allowed_ports.clear();

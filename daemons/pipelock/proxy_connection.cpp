@@ -11,8 +11,8 @@
 
 #include "bottle/http/chunked.hpp"
 #include "bottle/http/loggable_target.hpp"
-#include "proxy_server.hpp"
 #include "bottle/http/response.hpp"
+#include "proxy_server.hpp"
 
 namespace pipelock {
 

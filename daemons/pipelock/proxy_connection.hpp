@@ -84,12 +84,12 @@ class ProxyConnection {
   std::unique_ptr<bottle::uv::Resolve> resolve_;
   std::unique_ptr<Parser> parser_;
   ClientStream client_stream_ = ClientStream::head;
-  std::string pending_;        // client bytes read but not yet consumed by the parser
-  std::size_t head_bytes_ = 0;  // head bytes the parser consumed so far
+  std::string pending_;           // client bytes read but not yet consumed by the parser
+  std::size_t head_bytes_ = 0;    // head bytes the parser consumed so far
   std::string head_to_upstream_;  // a plain request's head, rewritten
   bool chunked_body_ = false;
   ClientHelloReader hello_;
-  std::string hello_bytes_;  // tunnel bytes held while the ClientHello is read
+  std::string hello_bytes_;              // tunnel bytes held while the ClientHello is read
   std::uint64_t unforwarded_bytes_ = 0;  // client bytes after the request, never sent
   bool connect_ = false;
   ProxyTarget target_;

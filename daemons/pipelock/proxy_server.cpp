@@ -34,7 +34,8 @@ void ProxyServer::accept(std::unique_ptr<bottle::uv::TcpStream> client) {
       connections_.add(id, std::make_unique<ProxyConnection>(*this, id, std::move(client)));
   if (over_cap) {
     // A short answer and close, without reading: a flood cannot exhaust fds.
-    connection.reject(503, "too many connections (cap " + std::to_string(cfg_.max_connections) + ")");
+    connection.reject(503,
+                      "too many connections (cap " + std::to_string(cfg_.max_connections) + ")");
   } else {
     connection.start();
   }

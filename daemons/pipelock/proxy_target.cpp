@@ -3,8 +3,8 @@
 #include <charconv>
 
 #include "bottle/config/hostname_rules.hpp"
-#include "ip_address.hpp"
 #include "bottle/text/ascii.hpp"
+#include "ip_address.hpp"
 
 namespace pipelock {
 

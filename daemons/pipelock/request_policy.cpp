@@ -1,6 +1,7 @@
 #include "request_policy.hpp"
 
 #include <algorithm>
+
 #include "bottle/text/join.hpp"
 
 namespace pipelock {
@@ -14,8 +15,8 @@ RequestPolicy::RequestPolicy(const PipelockConfig& cfg)
 std::optional<std::string> RequestPolicy::target_refusal(const ProxyTarget& target) const {
   const auto& ports = cfg_.allowed_ports;
   if (std::find(ports.begin(), ports.end(), target.port) == ports.end()) {
-    return "port not allowed: " + std::to_string(target.port) + " (allowed: " + bottle::text::join(ports, ", ") +
-           ")";
+    return "port not allowed: " + std::to_string(target.port) +
+           " (allowed: " + bottle::text::join(ports, ", ") + ")";
   }
   if (cfg_.allowlist_enforced() && !allowlist_.allows(target.host)) {
     return "domain not in allowlist: " + target.host;

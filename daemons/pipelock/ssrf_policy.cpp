@@ -19,8 +19,8 @@ SsrfPolicy::SsrfPolicy(std::vector<Cidr> blocked, std::vector<Cidr> allowed)
 
 std::vector<Cidr> SsrfPolicy::floor() {
   std::vector<Cidr> out;
-  for (const char* c : {"127.0.0.0/8", "0.0.0.0/8", "169.254.0.0/16", "::1/128", "::/128",
-                        "fe80::/10"}) {
+  for (const char* c :
+       {"127.0.0.0/8", "0.0.0.0/8", "169.254.0.0/16", "::1/128", "::/128", "fe80::/10"}) {
     out.push_back(*Cidr::parse(c, nullptr));
   }
   return out;

@@ -6,10 +6,10 @@
 #include <boost/beast/http/status.hpp>
 
 #include "bottle/http/chunked.hpp"
+#include "bottle/http/response.hpp"
 #include "bottle/proposals/field_rules.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "mcp_server.hpp"
-#include "bottle/http/response.hpp"
 
 namespace supervise {
 

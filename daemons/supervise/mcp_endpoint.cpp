@@ -6,10 +6,10 @@
 
 #include "bottle/json/safe_json.hpp"
 #include "bottle/proposals/field_rules.hpp"
-#include "bottle/text/terminal_escape.hpp"
-#include "bottle/text/utf8.hpp"
 #include "bottle/text/ascii.hpp"
 #include "bottle/text/join.hpp"
+#include "bottle/text/terminal_escape.hpp"
+#include "bottle/text/utf8.hpp"
 
 namespace supervise {
 

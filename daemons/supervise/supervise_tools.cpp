@@ -4,9 +4,9 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/proposals/field_rules.hpp"
+#include "bottle/text/join.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "json_rpc.hpp"
-#include "bottle/text/join.hpp"
 
 namespace supervise {
 
@@ -275,8 +275,7 @@ json SuperviseTools::submit(Proposal proposal) {
   const Proposal p = store_.create(std::move(proposal));
   quota_.record();
   log_.info("proposal {} ({}) pending: {}; reason {}", p.id, p.kind(),
-            escape_for_terminal(bottle::text::join(p.summary(), "; ")),
-            shown(p.reason, 300));
+            escape_for_terminal(bottle::text::join(p.summary(), "; ")), shown(p.reason, 300));
   std::string text = describe_state(p) +
                      "\nThe operator decides on the host; ask get_proposal with id " + p.id +
                      " for the outcome.";

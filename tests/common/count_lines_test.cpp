@@ -1,9 +1,9 @@
+#include "bottle/text/count_lines.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
-
-#include "bottle/text/count_lines.hpp"
 
 using bottle::text::count_newlines;
 

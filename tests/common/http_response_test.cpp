@@ -22,5 +22,6 @@ TEST(HttpResponse, ACompleteResponseIsFramedByLengthAndClosesUnlessKeptAlive) {
   EXPECT_EQ(complete_response(403, {{"Content-Type", "text/plain"}}, "no\n"),
             "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
             "Connection: close\r\n\r\nno\n");
-  EXPECT_EQ(complete_response(202, {}, "", true), "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(complete_response(202, {}, "", true),
+            "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
 }

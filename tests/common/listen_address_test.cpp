@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "bottle/net/listen_address.hpp"
+
+#include <gtest/gtest.h>
 
 using bottle::net::parse_listen_address;
 
@@ -20,8 +20,8 @@ TEST(ListenAddress, TakesNumericIpv4AndBracketedIpv6Addresses) {
 }
 
 TEST(ListenAddress, RefusesEverythingElseSayingWhy) {
-  for (const char* bad : {"8080", "localhost:8080", "::1:8080", "[127.0.0.1]:80", "1.2.3.4:",
-                          "1.2.3.4:65536", "1.2.3.4:80x", "1.2.3.4:+80", "1.2.3.4: 80",
+  for (const char* bad : {"8080", "localhost:8080", "::1:8080", "[127.0.0.1]:80",
+                          "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:80x", "1.2.3.4:+80", "1.2.3.4: 80",
                           "1.2.3.4:-1", "01.2.3.4:80", "[::1]8080", ":80", "[]:80"}) {
     std::string problem;
     EXPECT_FALSE(parse_listen_address(bad, &problem)) << bad;

@@ -30,7 +30,7 @@ TEST(SafeJson, RefusesDeepNestingBeforeBuildingIt) {
   }
   const std::string ok = std::string(64, '[') + std::string(64, ']');
   EXPECT_NO_THROW((void)bottle::json::parse(ok));
-  const std::string too_deep = std::string(65, '{') ;
+  const std::string too_deep = std::string(65, '{');
   EXPECT_THROW((void)bottle::json::parse(std::string(65, '[') + std::string(65, ']')), ParseError);
   EXPECT_THROW((void)bottle::json::parse(too_deep), ParseError);
 }

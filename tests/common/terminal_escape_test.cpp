@@ -18,13 +18,15 @@ TEST(TerminalEscape, EscapesC0ControlsAndDelAsHexBytes) {
 
 TEST(TerminalEscape, EscapesInvalidUtf8ByteByByte) {
   EXPECT_EQ(escape_for_terminal("bad \xff\xfe end"), "bad \\xff\\xfe end");
-  EXPECT_EQ(escape_for_terminal("\xe2\x9c"), "\\xe2\\x9c");          // truncated
-  EXPECT_EQ(escape_for_terminal("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
+  EXPECT_EQ(escape_for_terminal("\xe2\x9c"), "\\xe2\\x9c");           // truncated
+  EXPECT_EQ(escape_for_terminal("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
   EXPECT_EQ(escape_for_terminal("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
 }
 
 TEST(TerminalEscape, EscapesC1ControlsSuchAsTheEightBitCsi) {
-  EXPECT_EQ(escape_for_terminal("x\xc2\x9b" "2Jy"), "x\\u009b2Jy");
+  EXPECT_EQ(escape_for_terminal("x\xc2\x9b"
+                                "2Jy"),
+            "x\\u009b2Jy");
   EXPECT_EQ(escape_for_terminal("\xc2\x80\xc2\x9f"), "\\u0080\\u009f");
   EXPECT_FALSE(is_terminal_safe("\xc2\x9b"));
   EXPECT_EQ(escape_for_terminal("\xc2\xa0"), "\xc2\xa0");  // U+00A0 is text
@@ -32,7 +34,9 @@ TEST(TerminalEscape, EscapesC1ControlsSuchAsTheEightBitCsi) {
 
 TEST(TerminalEscape, EscapesBidirectionalOverridesIsolatesAndMarks) {
   // "evil" written right-to-left would display reversed.
-  EXPECT_EQ(escape_for_terminal("a\xe2\x80\xae" "live"), "a\\u202elive");
+  EXPECT_EQ(escape_for_terminal("a\xe2\x80\xae"
+                                "live"),
+            "a\\u202elive");
   for (char32_t cp : {0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
                       0x200e, 0x200f, 0x061c, 0x2028, 0x2029}) {
     std::string utf8;

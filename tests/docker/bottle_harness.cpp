@@ -97,8 +97,8 @@ void Bottle::prepare(int subnet_octet, const std::string& agent_yaml,
   } else {
     write_manifest(subnet_octet, agent_yaml, bottle_yaml);
   }
-  const CommandResult start = bottle({"start", (scratch_ / "bottles.yaml").string(), name_,
-                                      "--detach"});
+  const CommandResult start =
+      bottle({"start", (scratch_ / "bottles.yaml").string(), name_, "--detach"});
   if (start.code != 0) {
     throw std::runtime_error("bottle start " + name_ + " failed: " + start.output);
   }
@@ -117,8 +117,9 @@ Bottle::~Bottle() {
 }
 
 void Bottle::write_keys_and_certificates() {
-  bottle_test::must({std::string(SOURCE_DIR) + "/tests/docker/upstream/make-credentials", scratch_.string(),
-        kGitHost, kApiHost, kOtherHost, kBlockedHost, kAnthropicHost});
+  bottle_test::must({std::string(SOURCE_DIR) + "/tests/docker/upstream/make-credentials",
+                     scratch_.string(), kGitHost, kApiHost, kOtherHost, kBlockedHost,
+                     kAnthropicHost});
   // The agent trusts the upstream's CA through its work folder.
   fs::copy_file(scratch_ / "certs" / "ca.pem", scratch_ / "work" / "upstream-ca.pem");
 }
@@ -132,8 +133,7 @@ void Bottle::write_manifest(int subnet_octet, const std::string& agent_yaml,
     << "    agent:\n"
     << "      image: claude-bottle-agent:latest\n"
     << "      workdir: " << s << "/work\n"
-    << agent_yaml
-    << "    allowlist: [" << kApiHost << "]\n"
+    << agent_yaml << "    allowlist: [" << kApiHost << "]\n"
     << "    routes:\n"
     << "      - host: " << kApiHost << "\n"
     << "        upstream: https://" << kApiHost << "\n"
@@ -178,13 +178,35 @@ void Bottle::write_manifest_from(int subnet_octet, const FromExample& example) {
 }
 
 void Bottle::start_standin() {
-  bottle_test::must({"docker", "run", "--detach", "--name", standin_container(), "--label",
-        "claude-bottle-e2e=" + name_, "--network", "claude-bottle-" + name_ + "-egress",
-        "--network-alias", kAnthropicHost, "--volume",
-        (scratch_ / "certs").string() + ":/certs:ro", "--entrypoint", "python3",
-        "claude-bottle-test-upstream:latest", "/usr/local/bin/anthropic_standin.py", "--port", "0",
-        "--tls-port", "443", "--cert", "/certs/server.pem", "--key", "/certs/server.key",
-        "--control-bind", "127.0.0.1", "--control-port", "8081"});
+  bottle_test::must({"docker",
+                     "run",
+                     "--detach",
+                     "--name",
+                     standin_container(),
+                     "--label",
+                     "claude-bottle-e2e=" + name_,
+                     "--network",
+                     "claude-bottle-" + name_ + "-egress",
+                     "--network-alias",
+                     kAnthropicHost,
+                     "--volume",
+                     (scratch_ / "certs").string() + ":/certs:ro",
+                     "--entrypoint",
+                     "python3",
+                     "claude-bottle-test-upstream:latest",
+                     "/usr/local/bin/anthropic_standin.py",
+                     "--port",
+                     "0",
+                     "--tls-port",
+                     "443",
+                     "--cert",
+                     "/certs/server.pem",
+                     "--key",
+                     "/certs/server.key",
+                     "--control-bind",
+                     "127.0.0.1",
+                     "--control-port",
+                     "8081"});
   LogWatch log(standin_container());
   if (!log.line_with("anthropic-standin: api", 30s)) {
     throw std::runtime_error("the Anthropic stand-in did not start: " +
@@ -194,19 +216,35 @@ void Bottle::start_standin() {
 
 CommandResult Bottle::standin(const std::string& method, const std::string& path,
                               const std::string& body) const {
-  std::vector<std::string> argv = {"docker", "exec", standin_container(), "standin-control",
-                                   method, path};
+  std::vector<std::string> argv = {"docker",          "exec", standin_container(),
+                                   "standin-control", method, path};
   if (!body.empty()) argv.push_back(body);
   return run(argv);
 }
 
 void Bottle::start_upstream() {
-  bottle_test::must({"docker", "run", "--detach", "--name", upstream_container(), "--label",
-        "claude-bottle-e2e=" + name_, "--network", "claude-bottle-" + name_ + "-egress",
-        "--network-alias", kApiHost, "--network-alias", kOtherHost, "--network-alias",
-        kBlockedHost, "--network-alias", kGitHost, "--volume",
-        (scratch_ / "certs").string() + ":/certs:ro", "--volume",
-        (scratch_ / "keys").string() + ":/keys:ro", "claude-bottle-test-upstream:latest"});
+  bottle_test::must({"docker",
+                     "run",
+                     "--detach",
+                     "--name",
+                     upstream_container(),
+                     "--label",
+                     "claude-bottle-e2e=" + name_,
+                     "--network",
+                     "claude-bottle-" + name_ + "-egress",
+                     "--network-alias",
+                     kApiHost,
+                     "--network-alias",
+                     kOtherHost,
+                     "--network-alias",
+                     kBlockedHost,
+                     "--network-alias",
+                     kGitHost,
+                     "--volume",
+                     (scratch_ / "certs").string() + ":/certs:ro",
+                     "--volume",
+                     (scratch_ / "keys").string() + ":/keys:ro",
+                     "claude-bottle-test-upstream:latest"});
   LogWatch log(upstream_container());
   if (!log.line_with("upstream: serving", 30s)) {
     throw std::runtime_error("the test upstream did not start: " +
@@ -244,8 +282,8 @@ std::unique_ptr<bottle_test::Process> Bottle::agent_background(const std::string
 nlohmann::json Bottle::status() const {
   // Exit 1 names daemons that are not running (on stderr, left out here); the
   // JSON is the answer either way.
-  const CommandResult r = run({"docker", "exec", sidecars_container(), "sh", "-c",
-                               "sidecarctl status --json 2>/dev/null"});
+  const CommandResult r = run(
+      {"docker", "exec", sidecars_container(), "sh", "-c", "sidecarctl status --json 2>/dev/null"});
   if (r.code != 0 && r.code != 1) throw std::runtime_error("sidecarctl status: " + r.output);
   return nlohmann::json::parse(r.output);
 }
@@ -262,8 +300,8 @@ CommandResult Bottle::compose(const std::vector<std::string>& args) const {
   std::ifstream meta_file(state_dir() / "metadata.json");
   const auto meta = nlohmann::json::parse(meta_file);
   std::vector<std::string> argv = meta["compose"].get<std::vector<std::string>>();
-  argv.insert(argv.end(), {"--project-name", project(), "--file",
-                           meta["compose_file"].get<std::string>()});
+  argv.insert(argv.end(),
+              {"--project-name", project(), "--file", meta["compose_file"].get<std::string>()});
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
 }
@@ -276,7 +314,8 @@ std::string Bottle::stop_and_list_leftovers() {
   if (standin_) {
     const CommandResult rm_standin =
         run({"docker", "rm", "--force", "--volumes", standin_container()});
-    if (rm_standin.code != 0) left += "docker rm of the stand-in failed: " + rm_standin.output + "\n";
+    if (rm_standin.code != 0)
+      left += "docker rm of the stand-in failed: " + rm_standin.output + "\n";
   }
   const CommandResult stop = bottle({"stop", name_});
   if (stop.code != 0) left += "bottle stop failed: " + stop.output + "\n";
@@ -296,7 +335,8 @@ std::string Bottle::stop_and_list_leftovers() {
   // there before the bottle started is one it left (the docker tests run
   // one at a time).
   const std::string volumes = trimmed(run({"docker", "volume", "ls", "--quiet"}).output);
-  if (volumes != volumes_before_) left += "volumes: before [" + volumes_before_ + "], after [" + volumes + "]\n";
+  if (volumes != volumes_before_)
+    left += "volumes: before [" + volumes_before_ + "], after [" + volumes + "]\n";
   return left;
 }
 

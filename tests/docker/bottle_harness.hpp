@@ -1,11 +1,10 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +43,7 @@ struct FromExample {
   std::string file;    // under examples/
   std::string bottle;  // its key in that file
   std::vector<std::pair<std::string, std::string>> renames;
-  std::string user;                              // agent.user, "UID:GID"
+  std::string user;                             // agent.user, "UID:GID"
   std::map<std::string, std::string> host_env;  // the operator's shell, for `bottle`
 };
 

@@ -72,10 +72,12 @@ std::string tool_result_text(const json& request, bool* is_error = nullptr) {
 class ClaudeCodeInABottle : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    bottle_ = std::make_unique<Bottle>(
-        "e2e-claude", 11,
-        FromExample{"claude-code.yaml", "claude", {{"api.anthropic.com", kAnthropicHost}},
-                    "1234:1234", {{"ANTHROPIC_API_KEY", kOperatorKey}}});
+    bottle_ = std::make_unique<Bottle>("e2e-claude", 11,
+                                       FromExample{"claude-code.yaml",
+                                                   "claude",
+                                                   {{"api.anthropic.com", kAnthropicHost}},
+                                                   "1234:1234",
+                                                   {{"ANTHROPIC_API_KEY", kOperatorKey}}});
   }
   static void TearDownTestSuite() {
     if (bottle_) {
@@ -153,16 +155,18 @@ TEST_F(ClaudeCodeInABottle, TheModelAnswersThroughEgressWhichSendsTheOperatorsKe
   EXPECT_EQ(b().agent("printenv ANTHROPIC_API_KEY").output, kPlaceholder + "\n");
   EXPECT_THAT(b().agent("cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'").output,
               Not(HasSubstr(kOperatorKey)));
-  const auto grep = b().agent("grep -rlsF --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev "
-                              "--exclude-dir=opt '" + kOperatorKey + "' / ; echo grep-exit=$?");
+  const auto grep = b().agent(
+      "grep -rlsF --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev "
+      "--exclude-dir=opt '" +
+      kOperatorKey + "' / ; echo grep-exit=$?");
   EXPECT_THAT(grep.output, ::testing::MatchesRegex("grep-exit=[12]\n")) << "files with the key";
   EXPECT_THAT(run({"docker", "inspect", b().agent_container()}).output,
               Not(HasSubstr(kOperatorKey)));
 }
 
 TEST_F(ClaudeCodeInABottle, AProposalApprovedMidRunOpensTheHostForTheNextToolCall) {
-  const std::string curl = std::string("curl -sS --cacert /workspace/upstream-ca.pem https://") +
-                           kOtherHost + "/hello";
+  const std::string curl =
+      std::string("curl -sS --cacert /workspace/upstream-ca.pem https://") + kOtherHost + "/hello";
   ASSERT_NE(b().agent(curl).code, 0) << "not on the allowlist yet";
   script(json::array(
       {{{"text", "I will ask the operator."},
@@ -193,7 +197,8 @@ TEST_F(ClaudeCodeInABottle, AProposalApprovedMidRunOpensTheHostForTheNextToolCal
   ASSERT_EQ(approve.code, 0) << approve.output;
   // The restarted pipelock takes the host (within a second, as the live
   // change test measures) before the model's next turn is let go.
-  const auto reached = b().agent("i=0; until " + curl + " >/dev/null 2>&1; do i=$((i+1)); "
+  const auto reached = b().agent("i=0; until " + curl +
+                                 " >/dev/null 2>&1; do i=$((i+1)); "
                                  "[ $i -lt 500 ] || exit 1; done");
   ASSERT_EQ(reached.code, 0);
   ASSERT_EQ(b().standin("POST", "/_control/release").code, 0);
@@ -233,7 +238,8 @@ TEST_F(ClaudeCodeInABottle, ABlockedHostsRefusalReachesTheModelAsTheToolResult) 
 
 TEST_F(ClaudeCodeInABottle, ASecretPushIsRefusedAndTheModelReadsWhy) {
   const std::string push =
-      std::string("git clone -q git@") + kGitHost + ":project.git /tmp/project && cd /tmp/project"
+      std::string("git clone -q git@") + kGitHost +
+      ":project.git /tmp/project && cd /tmp/project"
       " && printf 'aws_key = \"AKIAZ7Q3LK2MX4PWT6RB\"\\n' > settings.py && git add settings.py"
       " && git -c user.name=agent -c user.email=agent@bottle.test commit -q -m 'add settings'"
       " && git push origin main";
@@ -252,7 +258,6 @@ TEST_F(ClaudeCodeInABottle, ASecretPushIsRefusedAndTheModelReadsWhy) {
   EXPECT_EQ(b().upstream("git --git-dir /srv/git/project.git log --format=%s main").output,
             "first commit\n");
 }
-
 
 // The agent owns its HOME: whatever it leaves as ~/.claude.json (here a FIFO,
 // which a shell's read would block on forever) must not keep its container

@@ -96,8 +96,8 @@ std::set<int> sidecars_listening_ports(const Bottle& b) {
     const int port = std::stoi(local.substr(colon + 1), nullptr, 16);
     // 127.0.0.0/8 (Docker's resolver listens on 127.0.0.11), written
     // little-endian, or ::1.
-    const bool loopback = (host.size() == 8 && host.substr(6) == "7F") ||
-                          host == "00000000000000000000000001000000";
+    const bool loopback =
+        (host.size() == 8 && host.substr(6) == "7F") || host == "00000000000000000000000001000000";
     if (!loopback) ports.insert(port);
   }
   return ports;
@@ -133,8 +133,8 @@ TEST(BottleIsolation, TheAgentReachesTheBundlesFourPortsAndNothingElse) {
       inspect("{{(index .IPAM.Config 0).Gateway}}", "claude-bottle-e2e-isolation-internal");
   must_not_answer.push_back("http://" + internal_gateway + ":" + std::to_string(kHostPort) + "/");
   // The egress network: its gateway and the stand-in upstream on it.
-  const std::string upstream_ip = inspect(
-      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", b.upstream_container());
+  const std::string upstream_ip =
+      inspect("{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", b.upstream_container());
   must_not_answer.push_back("http://" + upstream_ip + "/hello");
   // The second bottle's containers, on every network they are on, at the
   // bundle's ports.
@@ -147,17 +147,19 @@ TEST(BottleIsolation, TheAgentReachesTheBundlesFourPortsAndNothingElse) {
     }
   }
   const auto answered = reachable_from_agent(b, must_not_answer);
-  EXPECT_TRUE(answered.empty()) << "reachable around pipelock: " << ::testing::PrintToString(answered);
+  EXPECT_TRUE(answered.empty()) << "reachable around pipelock: "
+                                << ::testing::PrintToString(answered);
 
   // Every port the sidecars listen on beyond loopback: exactly the bundle's
   // four, and each of them answers the agent.
-  const std::string sidecars_ip =
-      inspect("{{(index .NetworkSettings.Networks \"claude-bottle-e2e-isolation-internal\").IPAddress}}",
-              b.sidecars_container());
+  const std::string sidecars_ip = inspect(
+      "{{(index .NetworkSettings.Networks \"claude-bottle-e2e-isolation-internal\").IPAddress}}",
+      b.sidecars_container());
   const std::set<int> listening = sidecars_listening_ports(b);
   EXPECT_EQ(listening, (std::set<int>{8080, 8765, 8888, 9418}));
   std::vector<std::string> bundle_urls;
-  for (int port : listening) bundle_urls.push_back("http://" + sidecars_ip + ":" + std::to_string(port) + "/");
+  for (int port : listening)
+    bundle_urls.push_back("http://" + sidecars_ip + ":" + std::to_string(port) + "/");
   EXPECT_EQ(reachable_from_agent(b, bundle_urls).size(), listening.size());
 
   // No IPv6 in the agent at all, so no link-local route to the host's bridges.

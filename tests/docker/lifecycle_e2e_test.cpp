@@ -30,18 +30,18 @@ TEST(BottleLifecycle, DockerStopIsQuickAndCleanAndTheLogsNameEachDaemon) {
   Bottle b("e2e-stop", 4);
   const auto logs = b.compose({"logs", "--no-color", "sidecars"});
   ASSERT_EQ(logs.code, 0) << logs.output;
-  for (const auto& d : kDaemons) EXPECT_TRUE(has_daemon_line(logs.output, d)) << d << "\n" << logs.output;
+  for (const auto& d : kDaemons)
+    EXPECT_TRUE(has_daemon_line(logs.output, d)) << d << "\n" << logs.output;
 
   const auto t0 = std::chrono::steady_clock::now();
   const auto stop = run({"docker", "stop", b.sidecars_container()});
-  const auto seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(stop.code, 0) << stop.output;
   std::printf("docker stop of the sidecars: %.2f s (grace period 10 s)\n", seconds);
   EXPECT_LT(seconds, 5.0) << "the supervisor's shutdown must be well inside the grace period";
-  EXPECT_EQ(run({"docker", "inspect", "--format", "{{.State.ExitCode}}", b.sidecars_container()})
-                .output,
-            "0\n");
+  EXPECT_EQ(
+      run({"docker", "inspect", "--format", "{{.State.ExitCode}}", b.sidecars_container()}).output,
+      "0\n");
 
   const std::string left = b.stop_and_list_leftovers();
   EXPECT_EQ(left, "");
@@ -63,7 +63,8 @@ TEST(BottleLifecycle, AKilledDaemonIsRestartedAndPipelockPastItsLimitTakesTheBun
   ASSERT_TRUE(log.line_with("egress: ready")) << "egress was not restarted";
   EXPECT_NE(b.daemon_pid("egress"), egress_pid);
   EXPECT_EQ(b.agent("curl -sS -o /dev/null -w '%{http_code}' http://egress:8080/" +
-                    std::string(kApiHost) + "/hello").output,
+                    std::string(kApiHost) + "/hello")
+                .output,
             "200");
 
   // pipelock's start limit is 5 failures in a row; the sixth marks it failed,
@@ -103,8 +104,7 @@ TEST(BottleLifecycle, ABurstOfOrphanedGrandchildrenLeavesNoZombie) {
     reaped = b.status()["orphans_reaped"].get<long>();
   }
   EXPECT_GE(reaped, before + 200);
-  const auto zombies =
-      b.sidecars("cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == \"Z\"' | wc -l");
+  const auto zombies = b.sidecars("cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == \"Z\"' | wc -l");
   EXPECT_EQ(zombies.output, "0\n");
   const nlohmann::json status = b.status();
   EXPECT_EQ(status["daemons"].size(), 4u);

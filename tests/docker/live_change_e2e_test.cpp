@@ -21,12 +21,12 @@ const std::string kMcpHeaders =
 
 // Opens an MCP session from inside the agent, as an MCP client would; returns its id.
 std::string open_mcp_session(const Bottle& b) {
-  const auto init = b.agent(
-      "curl -sS -D - -o /dev/null -X POST " + kMcp + " " + kMcpHeaders +
-      " -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-      "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
-      "\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}'"
-      " | tr -d '\\r' | awk -F': ' 'tolower($1) == \"mcp-session-id\" {print $2}'");
+  const auto init =
+      b.agent("curl -sS -D - -o /dev/null -X POST " + kMcp + " " + kMcpHeaders +
+              " -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+              "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+              "\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}'"
+              " | tr -d '\\r' | awk -F': ' 'tolower($1) == \"mcp-session-id\" {print $2}'");
   std::string id = init.output.substr(0, init.output.find('\n'));
   if (id.empty()) throw std::runtime_error("no MCP session: " + init.output);
   const auto ack = b.agent("curl -sS -o /dev/null -w '%{http_code}' -X POST " + kMcp + " " +
@@ -37,9 +37,11 @@ std::string open_mcp_session(const Bottle& b) {
 }
 
 std::string call_tool(const Bottle& b, const std::string& session, const std::string& tool) {
-  return b.agent("curl -sS -X POST " + kMcp + " " + kMcpHeaders + " -H 'Mcp-Session-Id: " +
-                 session + "' -d '{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
-                 "\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}'")
+  return b
+      .agent("curl -sS -X POST " + kMcp + " " + kMcpHeaders + " -H 'Mcp-Session-Id: " + session +
+             "' -d '{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+             "\"params\":{\"name\":\"" +
+             tool + "\",\"arguments\":{}}}'")
       .output;
 }
 
@@ -54,13 +56,15 @@ TEST(BottleLiveChange, AllowlistAddIsLiveWithinASecondWhileSessionsAndDownloadsS
   const std::string session = open_mcp_session(b);
   auto stream = b.agent_background("curl -sS -N " + kMcp +
                                    " -H 'Accept: text/event-stream' -H 'MCP-Protocol-Version: "
-                                   "2025-06-18' -H 'Mcp-Session-Id: " + session +
-                                   "'; echo stream-ended=$?");
+                                   "2025-06-18' -H 'Mcp-Session-Id: " +
+                                   session + "'; echo stream-ended=$?");
   LogWatch upstream_log(b.upstream_container());
   auto download = b.agent_background(
       std::string("curl -sS -o /dev/null -w 'download %{http_code} %{size_download}\\n' "
-                  "'http://egress:8080/") + kApiHost + "/stream?seconds=6&kib=64'; "
-                  "echo download-exit=$?");
+                  "'http://egress:8080/") +
+      kApiHost +
+      "/stream?seconds=6&kib=64'; "
+      "echo download-exit=$?");
   ASSERT_TRUE(upstream_log.line_with("GET /stream")) << "the download did not start";
   const int supervise_pid = b.daemon_pid("supervise");
   const int egress_pid = b.daemon_pid("egress");
@@ -70,7 +74,8 @@ TEST(BottleLiveChange, AllowlistAddIsLiveWithinASecondWhileSessionsAndDownloadsS
   const auto add = b.bottle({"pipelock", "add", b.name(), kOtherHost});
   ASSERT_EQ(add.code, 0) << add.output;
   // Retried in the agent until it answers: the moment it does is the figure.
-  const auto reached = b.agent("i=0; until " + curl_other + " 2>/dev/null; do i=$((i+1)); "
+  const auto reached = b.agent("i=0; until " + curl_other +
+                               " 2>/dev/null; do i=$((i+1)); "
                                "[ $i -lt 500 ] || exit 1; done");
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   EXPECT_EQ(reached.code, 0);
@@ -95,9 +100,9 @@ TEST(BottleLiveChange, AllowlistAddIsLiveWithinASecondWhileSessionsAndDownloadsS
   // stream, one connection all along, is still open until the session ends.
   EXPECT_THAT(call_tool(b, session, "get_allowlist"), HasSubstr(kOtherHost));
   EXPECT_TRUE(stream->running()) << "the event stream ended across the restart";
-  const auto end = b.agent("curl -sS -o /dev/null -w '%{http_code}' -X DELETE " + kMcp +
-                           " -H 'MCP-Protocol-Version: 2025-06-18' -H 'Mcp-Session-Id: " +
-                           session + "'");
+  const auto end =
+      b.agent("curl -sS -o /dev/null -w '%{http_code}' -X DELETE " + kMcp +
+              " -H 'MCP-Protocol-Version: 2025-06-18' -H 'Mcp-Session-Id: " + session + "'");
   EXPECT_EQ(end.output, "200");
   std::string stream_end;
   while (auto line = stream->stdout_line(10s)) stream_end += *line + "\n";
@@ -109,8 +114,7 @@ TEST(BottleLiveChange, AllowlistAddIsLiveWithinASecondWhileSessionsAndDownloadsS
 TEST(BottleLiveChange, RouteAddIsLiveAfterSighupAndABrokenFileKeepsTheOldRoutes) {
   Bottle b("e2e-routes", 3);
   const std::string via_new_route =
-      std::string("curl -sS -w ' status=%{http_code}' http://egress:8080/") + kOtherHost +
-      "/echo";
+      std::string("curl -sS -w ' status=%{http_code}' http://egress:8080/") + kOtherHost + "/echo";
   EXPECT_THAT(b.agent(via_new_route).output, HasSubstr("status=403"));
   const int egress_pid = b.daemon_pid("egress");
 
@@ -118,8 +122,8 @@ TEST(BottleLiveChange, RouteAddIsLiveAfterSighupAndABrokenFileKeepsTheOldRoutes)
   // A route for a name the agent uses, sent on to the allowed upstream with
   // the token in a header of its own.
   const auto add = b.bottle({"routes", "add", b.name(), "--host", kOtherHost, "--upstream",
-                             std::string("https://") + kApiHost, "--header", "X-Api-Key",
-                             "--value", "{token}", "--token-env", "E2E_TOKEN"});
+                             std::string("https://") + kApiHost, "--header", "X-Api-Key", "--value",
+                             "{token}", "--token-env", "E2E_TOKEN"});
   ASSERT_EQ(add.code, 0) << add.output;
   ASSERT_TRUE(log.line_with("SIGHUP: reloaded")) << "egress did not reload";
   // The upstream sees the token; the route is served by the same egress.
@@ -140,14 +144,17 @@ TEST(BottleLiveChange, RouteAddIsLiveAfterSighupAndABrokenFileKeepsTheOldRoutes)
   EXPECT_EQ(run({"cat", routes}).output, before);
 
   // A routes file broken by hand, then SIGHUP: egress keeps the routes in force.
-  ASSERT_EQ(run({"sh", "-c", "printf 'routes: [\\n' > " + routes + ".new && mv " + routes +
-                                 ".new " + routes}).code, 0);
+  ASSERT_EQ(run({"sh", "-c",
+                 "printf 'routes: [\\n' > " + routes + ".new && mv " + routes + ".new " + routes})
+                .code,
+            0);
   ASSERT_EQ(run({"docker", "kill", "--signal", "HUP", b.sidecars_container()}).code, 0);
   const auto refused = log.line_with("reload refused");
   ASSERT_TRUE(refused) << "egress did not report the broken file";
   EXPECT_THAT(*refused, HasSubstr("keeping the 2 routes"));
   EXPECT_EQ(b.agent("curl -sS -o /dev/null -w 'status=%{http_code}' http://egress:8080/" +
-                    std::string(kOtherHost) + "/record").output,
+                    std::string(kOtherHost) + "/record")
+                .output,
             "status=200");
   EXPECT_EQ(b.daemon_pid("egress"), egress_pid);
 

@@ -15,7 +15,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 // Every regular file under `dir` that holds `needle`.
-std::vector<std::string> files_holding(const std::filesystem::path& dir, const std::string& needle) {
+std::vector<std::string> files_holding(const std::filesystem::path& dir,
+                                       const std::string& needle) {
   std::vector<std::string> found;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
@@ -46,17 +47,17 @@ TEST(BottleSecrets, TheTokenIsNowhereOnDiskNorInTheAgent) {
   // Inside the bundle only egress holds it: the other daemons, running as the
   // same user, can read each other's environment, and it is not there.
   for (const char* daemon : {"pipelock", "git-gate", "supervise"}) {
-    const auto env = run({"docker", "exec", "--user", "bottle", b.sidecars_container(), "sh", "-c",
-                          "tr '\\0' '\\n' < /proc/" + std::to_string(b.daemon_pid(daemon)) +
-                              "/environ"});
+    const auto env =
+        run({"docker", "exec", "--user", "bottle", b.sidecars_container(), "sh", "-c",
+             "tr '\\0' '\\n' < /proc/" + std::to_string(b.daemon_pid(daemon)) + "/environ"});
     EXPECT_EQ(env.code, 0) << daemon << ": " << env.output;
     EXPECT_THAT(env.output, HasSubstr("PATH=")) << daemon;
     EXPECT_THAT(env.output, Not(HasSubstr(b.token()))) << daemon;
   }
   // egress is not dumpable: a process of the same user cannot read it either.
-  const auto egress_env = run({"docker", "exec", "--user", "bottle", b.sidecars_container(), "sh",
-                               "-c", "cat /proc/" + std::to_string(b.daemon_pid("egress")) +
-                                         "/environ"});
+  const auto egress_env =
+      run({"docker", "exec", "--user", "bottle", b.sidecars_container(), "sh", "-c",
+           "cat /proc/" + std::to_string(b.daemon_pid("egress")) + "/environ"});
   EXPECT_NE(egress_env.code, 0);
   EXPECT_THAT(egress_env.output, Not(HasSubstr(b.token())));
   EXPECT_THAT(run({"docker", "logs", b.sidecars_container()}).output, Not(HasSubstr(b.token())));
@@ -82,15 +83,17 @@ TEST(BottleSecrets, GitGateRejectsAPushWithASecretAndForwardsACleanOne) {
   ASSERT_EQ(clone.code, 0) << clone.output;
   EXPECT_EQ(clone.output, "the upstream project\n");
 
-  const auto clean = b.agent("cd /tmp/project && echo 'a clean change' > CHANGES && git add CHANGES && " +
-                             git + " commit -q -m 'a clean change' && git push origin main 2>&1");
+  const auto clean =
+      b.agent("cd /tmp/project && echo 'a clean change' > CHANGES && git add CHANGES && " + git +
+              " commit -q -m 'a clean change' && git push origin main 2>&1");
   EXPECT_EQ(clean.code, 0) << clean.output;
   const std::string upstream_log = "git --git-dir /srv/git/project.git log --format=%s main";
   EXPECT_EQ(b.upstream(upstream_log).output, "a clean change\nfirst commit\n");
 
   const auto secret = b.agent(
       "cd /tmp/project && printf 'aws_key = \"AKIAZ7Q3LK2MX4PWT6RB\"\\n' > settings.py && "
-      "git add settings.py && " + git + " commit -q -m 'add settings' && git push origin main 2>&1");
+      "git add settings.py && " +
+      git + " commit -q -m 'add settings' && git push origin main 2>&1");
   EXPECT_NE(secret.code, 0) << secret.output;
   EXPECT_THAT(secret.output, HasSubstr("aws-access-key-id"));
   EXPECT_THAT(secret.output, HasSubstr("settings.py"));
@@ -100,7 +103,8 @@ TEST(BottleSecrets, GitGateRejectsAPushWithASecretAndForwardsACleanOne) {
   // The operator's rule finds what no shipped rule knows.
   const auto corp = b.agent(
       "cd /tmp/project && git reset -q --hard HEAD~1 && "
-      "echo 'deploy = CORP-0123456789abcdef0123456789abcdef' > deploy.cfg && git add deploy.cfg && " +
+      "echo 'deploy = CORP-0123456789abcdef0123456789abcdef' > deploy.cfg && git add deploy.cfg "
+      "&& " +
       git + " commit -q -m 'deploy settings' && git push origin main 2>&1");
   EXPECT_NE(corp.code, 0) << corp.output;
   EXPECT_THAT(corp.output, HasSubstr("corp-token (Corp deploy token)"));

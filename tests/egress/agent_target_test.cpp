@@ -1,7 +1,8 @@
 #include "agent_target.hpp"
-#include "bottle/http/loggable_target.hpp"
 
 #include <gtest/gtest.h>
+
+#include "bottle/http/loggable_target.hpp"
 
 using namespace egress;
 

@@ -14,8 +14,8 @@ namespace {
 
 std::filesystem::path routes_file() {
   const auto dir = bottle_test::scratch_dir("egress-listen");
-  std::ofstream(dir / "routes.yaml")
-      << "routes:\n  - host: api.a.test\n    upstream: https://api.a.test\n    token_env: A_TOKEN\n";
+  std::ofstream(dir / "routes.yaml") << "routes:\n  - host: api.a.test\n    upstream: "
+                                        "https://api.a.test\n    token_env: A_TOKEN\n";
   return dir / "routes.yaml";
 }
 

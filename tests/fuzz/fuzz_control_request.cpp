@@ -17,10 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static bottle::uv::Loop loop;
   static const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   static supervisor::LogSink sink(loop, null_fd, null_fd, 1 << 16);
-  static supervisor::Supervisor sup(loop, {}, sink,
-                                    std::make_shared<spdlog::logger>(
-                                        "fuzz", std::make_shared<spdlog::sinks::null_sink_mt>()),
-                                    {}, [](int) {});
+  static supervisor::Supervisor sup(
+      loop, {}, sink,
+      std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>()), {},
+      [](int) {});
   const std::string reply =
       supervisor::ControlServer::handle_request(std::string(bottle_fuzz::text_of(data, size)), sup);
   // Always one line of JSON.

@@ -17,8 +17,8 @@
 #include "egress_server.hpp"
 #include "egress_settings.hpp"
 #include "fuzz_input.hpp"
-#include "loop_client.hpp"
 #include "live_routes.hpp"
+#include "loop_client.hpp"
 #include "proxy_settings.hpp"
 #include "request_log.hpp"
 #include "tls_context.hpp"
@@ -61,8 +61,8 @@ struct Egress {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Egress egress;
-  const std::string answer = bottle_fuzz::exchange_over_loop(egress.loop.get(), egress.server.port(),
-                                                             bottle_fuzz::text_of(data, size));
+  const std::string answer = bottle_fuzz::exchange_over_loop(
+      egress.loop.get(), egress.server.port(), bottle_fuzz::text_of(data, size));
   if (!answer.empty() && !answer.starts_with("HTTP/1.1 ")) std::abort();
   // egress quotes what the agent sent in its refusals: the token in the
   // answer is a leak only when the agent did not send it (libFuzzer's

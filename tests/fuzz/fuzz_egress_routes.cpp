@@ -7,7 +7,8 @@
 #include "token_store.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const egress::TokenStore tokens({{"T", "token-value-0123456789"}, {"GITHUB_TOKEN", "ghp_x"}});
+  static const egress::TokenStore tokens(
+      {{"T", "token-value-0123456789"}, {"GITHUB_TOKEN", "ghp_x"}});
   try {
     const auto table = egress::RouteTable::parse(std::string(bottle_fuzz::text_of(data, size)),
                                                  "routes.yaml", tokens);

@@ -6,7 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    host_tools::parse_manifest_text(std::string(bottle_fuzz::text_of(data, size)), "/m/bottles.yaml");
+    host_tools::parse_manifest_text(std::string(bottle_fuzz::text_of(data, size)),
+                                    "/m/bottles.yaml");
   } catch (const bottle::config::ConfigError&) {
   }
   return 0;

@@ -44,7 +44,8 @@ struct World {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static World world;
-  static const supervise::LiveConfigs configs(world.dir / "pipelock.yaml", world.dir / "routes.yaml");
+  static const supervise::LiveConfigs configs(world.dir / "pipelock.yaml",
+                                              world.dir / "routes.yaml");
   static const bottle::proposals::ProposalStore store(world.dir / "proposals");
   static supervise::ProposalQuota quota(supervise::QuotaSettings{});
   static supervise::SuperviseTools tools(configs, store, quota, *world.log);

@@ -11,8 +11,8 @@
 
 namespace {
 
-std::vector<std::pair<std::string, std::uint64_t>> found(const bottle::secrets::Scanner& scanner,
-                                                         const std::vector<std::string_view>& parts) {
+std::vector<std::pair<std::string, std::uint64_t>> found(
+    const bottle::secrets::Scanner& scanner, const std::vector<std::string_view>& parts) {
   bottle::secrets::StreamScanner stream(scanner, {"fuzz", "src/settings.py", ""});
   for (auto p : parts) stream.feed(p);
   stream.finish();
@@ -25,7 +25,8 @@ std::vector<std::pair<std::string, std::uint64_t>> found(const bottle::secrets::
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const bottle::secrets::Scanner scanner(bottle::secrets::load_gitleaks_config(SHIPPED_RULES));
+  static const bottle::secrets::Scanner scanner(
+      bottle::secrets::load_gitleaks_config(SHIPPED_RULES));
   const auto pieces = bottle_fuzz::pieces_of(bottle_fuzz::text_of(data, size));
   std::string whole;
   for (auto p : pieces) whole += p;

@@ -1,7 +1,5 @@
 #include "git_gate_harness.hpp"
 
-#include "port_reservation.hpp"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "bottle/unique_fd.hpp"
+#include "port_reservation.hpp"
 
 namespace fs = std::filesystem;
 
@@ -61,7 +60,8 @@ std::vector<pid_t> group_members(pid_t group) {
   return out;
 }
 
-Gate::Gate(GateOptions options) : dir_(bottle_test::scratch_dir("git-gate")), port_(bottle_test::reserve_tcp_port()) {
+Gate::Gate(GateOptions options)
+    : dir_(bottle_test::scratch_dir("git-gate")), port_(bottle_test::reserve_tcp_port()) {
   bottle_test::make_bare_repository(upstream(), "a project behind git-gate");
   if (options.upstream_denies_non_fast_forward) {
     bottle_test::must(

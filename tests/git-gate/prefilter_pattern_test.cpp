@@ -1,10 +1,11 @@
 // The set's rewritten expressions: every counted repetition widened, nothing
 // else touched, and each shipped rule's rewrite still an expression RE2 takes.
+#include "bottle/secrets/prefilter_pattern.hpp"
+
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
 #include "bottle/secrets/gitleaks_config.hpp"
-#include "bottle/secrets/prefilter_pattern.hpp"
 
 using bottle::secrets::widen_repetitions;
 

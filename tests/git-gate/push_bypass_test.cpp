@@ -7,9 +7,9 @@
 #include <sys/socket.h>
 
 #include <fstream>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "bottle/unique_fd.hpp"
 #include "git_gate_harness.hpp"

@@ -173,7 +173,8 @@ TEST(StreamScanner, WindowsScannedAtOnceFindWhatOneThreadFindsInTheSameOrder) {
     }
   }
   text += "-----BEGIN RSA PRIVATE KEY-----\n";
-  for (int i = 0; i < 20; ++i) text += "MIIEowIBAAKCAQEAq8Zr2LmT9xKv7W3rN5pA1bC6dE0fG2hJ4kL8q8Zr2LmT9x\n";
+  for (int i = 0; i < 20; ++i)
+    text += "MIIEowIBAAKCAQEAq8Zr2LmT9xKv7W3rN5pA1bC6dE0fG2hJ4kL8q8Zr2LmT9x\n";
   text += "-----END RSA PRIVATE KEY-----\n";
   const auto one = stream(shipped(), text, 65536, 1);
   ASSERT_GE(one.size(), static_cast<std::size_t>(planted));

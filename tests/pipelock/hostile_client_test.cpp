@@ -100,7 +100,8 @@ TEST(PipelockLimits, GarbageGets400AndAnIdleTunnelIsClosed) {
   // run into the socket's own 10 s read timeout instead.
   const int fd = bottle_test::dial_loopback(p.port());
   ASSERT_GE(fd, 0);
-  const std::string connect = "CONNECT allowed.test:" + std::to_string(up.port()) + " HTTP/1.1\r\n\r\n";
+  const std::string connect =
+      "CONNECT allowed.test:" + std::to_string(up.port()) + " HTTP/1.1\r\n\r\n";
   ASSERT_EQ(::write(fd, connect.data(), connect.size()), static_cast<ssize_t>(connect.size()));
   std::string reply;
   char buf[512];

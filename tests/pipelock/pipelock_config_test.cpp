@@ -103,7 +103,8 @@ TEST(PipelockConfig, BadFilesNameTheKeyAndLine) {
   EXPECT_EQ(error_of("tls_interception: {cert_ttl: tomorrow}\n"),
             "pipelock.yaml:1: key 'tls_interception.cert_ttl': 'tomorrow' must be a duration "
             "such as 24h or 90m");
-  EXPECT_EQ(error_of("api_allowlist: [a.com\n"), "pipelock.yaml:2: not valid YAML: end of sequence flow not found");
+  EXPECT_EQ(error_of("api_allowlist: [a.com\n"),
+            "pipelock.yaml:2: not valid YAML: end of sequence flow not found");
 }
 
 TEST(PipelockConfig, InterceptionNeedsReadableCaFilesWithAPrivateKey) {

@@ -11,8 +11,8 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 #include "bottle/subprocess.hpp"
 
@@ -38,7 +38,8 @@ Upstream::Upstream() : dir_(scratch("pipelock-upstream")) {
   // http.server logs every request to stderr, which nobody reads: after 64 KiB
   // (about 900 requests) it would block on the full pipe and stop answering.
   server_ = std::make_unique<Process>(std::vector<std::string>{
-      "sh", "-c", "exec python3 -u -m http.server 0 --bind 127.0.0.1 --directory \"$0\" 2>/dev/null",
+      "sh", "-c",
+      "exec python3 -u -m http.server 0 --bind 127.0.0.1 --directory \"$0\" 2>/dev/null",
       dir_.string()});
   // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
   auto line = server_->stdout_line(20s);

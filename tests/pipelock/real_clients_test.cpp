@@ -32,14 +32,16 @@ TEST(PipelockRealClients, CurlGitAndPythonUrllibEachPassEveryOneOfAHundredTries)
   int git_ok = 0;
   std::string failure;  // the first failed try's output, to say why
   for (int i = 0; i < kTries; ++i) {
-    auto [code, out] = run({"curl", "-sS", "--cacert", up.ca(), "--proxy", proxy, origin + "/index.html"});
+    auto [code, out] =
+        run({"curl", "-sS", "--cacert", up.ca(), "--proxy", proxy, origin + "/index.html"});
     const bool curl_passed = code == 0 && out == "hello-over-tls\n";
     curl_ok += curl_passed;
     if (!curl_passed && failure.empty()) failure = "curl: " + out;
     // GIT_SSL_CAINFO, not http.sslCAInfo: a GIT_SSL_CAINFO in the
     // environment (as on CI machines) would win over the configuration.
-    auto [git_code, refs] = run({"git", "-c", "http.proxy=" + proxy, "ls-remote", origin + "/repo.git"},
-                                {{"GIT_SSL_CAINFO", up.ca()}});
+    auto [git_code, refs] =
+        run({"git", "-c", "http.proxy=" + proxy, "ls-remote", origin + "/repo.git"},
+            {{"GIT_SSL_CAINFO", up.ca()}});
     const bool git_passed = git_code == 0 && refs.find("refs/heads/") != std::string::npos;
     git_ok += git_passed;
     if (!git_passed && failure.empty()) failure = "git: " + refs;
@@ -60,8 +62,8 @@ TEST(PipelockRealClients, CurlGitAndPythonUrllibEachPassEveryOneOfAHundredTries)
       "    except Exception as e:\n"
       "        print(repr(e), file=sys.stderr)\n"
       "print(ok)\n";
-  auto [py_code, py_out] = run({"python3", "-c", script, up.ca(), proxy, origin + "/index.html",
-                                std::to_string(kTries)});
+  auto [py_code, py_out] = run(
+      {"python3", "-c", script, up.ca(), proxy, origin + "/index.html", std::to_string(kTries)});
   EXPECT_EQ(py_code, 0) << py_out;
   EXPECT_EQ(py_out, std::to_string(kTries) + "\n") << py_out;
 }

@@ -24,13 +24,13 @@ namespace {
 
 void write_config(const std::string& path, int upstream_port, int extra_port, int generation) {
   // Each change really changes the allowlist, as `bottle pipelock add` would.
-  std::ofstream(path + ".tmp")
-      << "mode: strict\napi_allowlist: [allowed.test, gen" << generation << ".test]\n"
-      << "fetch_proxy: {listen: '127.0.0.1:0'}\n"
-      << "forward_proxy: {enabled: true, allowed_ports: [" << upstream_port << ", " << extra_port
-      << "]}\n"
-      << "ssrf: {ip_allowlist: [127.0.0.1/32]}\n"
-      << "dns: {host_overrides: {allowed.test: [127.0.0.1]}}\n";
+  std::ofstream(path + ".tmp") << "mode: strict\napi_allowlist: [allowed.test, gen" << generation
+                               << ".test]\n"
+                               << "fetch_proxy: {listen: '127.0.0.1:0'}\n"
+                               << "forward_proxy: {enabled: true, allowed_ports: [" << upstream_port
+                               << ", " << extra_port << "]}\n"
+                               << "ssrf: {ip_allowlist: [127.0.0.1/32]}\n"
+                               << "dns: {host_overrides: {allowed.test: [127.0.0.1]}}\n";
   std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
@@ -88,8 +88,9 @@ TEST(PipelockHandOff, AHundredLiveChangesRefuseOrDropNoneOfTheAgentsRequests) {
   std::mutex failure_mutex;
   const std::string plain = "GET http://allowed.test:" + std::to_string(up.port()) +
                             "/index.html HTTP/1.1\r\nHost: allowed.test\r\n\r\n";
-  const std::string tunnel = "CONNECT allowed.test:" + std::to_string(up.port()) +
-                             " HTTP/1.1\r\n\r\nGET /index.html HTTP/1.0\r\nHost: allowed.test\r\n\r\n";
+  const std::string tunnel =
+      "CONNECT allowed.test:" + std::to_string(up.port()) +
+      " HTTP/1.1\r\n\r\nGET /index.html HTTP/1.0\r\nHost: allowed.test\r\n\r\n";
   std::vector<std::thread> agents;
   for (const std::string* request : {&plain, &tunnel}) {
     agents.emplace_back([&, request] {
@@ -127,7 +128,8 @@ TEST(PipelockHandOff, AHundredLiveChangesRefuseOrDropNoneOfTheAgentsRequests) {
   stop = true;
   for (auto& a : agents) a.join();
   EXPECT_EQ(failed, 0) << ok << " requests answered; first failure: " << first_failure
-                       << "\npipelock's refusals:\n" << refusals(sup.stdout_text());
+                       << "\npipelock's refusals:\n"
+                       << refusals(sup.stdout_text());
   EXPECT_GT(ok, 100);
 }
 

@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "pipelock_harness.hpp"
 #include "supervisor_harness.hpp"
@@ -51,7 +50,8 @@ TEST(PipelockRestart, UnderLoadNoConnectionPastItsHandshakeIsLost) {
     }
     return got;
   };
-  const std::string connect = "CONNECT allowed.test:" + std::to_string(up.port()) + " HTTP/1.1\r\n\r\n";
+  const std::string connect =
+      "CONNECT allowed.test:" + std::to_string(up.port()) + " HTTP/1.1\r\n\r\n";
   ASSERT_EQ(::write(held, connect.data(), connect.size()), static_cast<ssize_t>(connect.size()));
   ASSERT_EQ(read_until(held, "\r\n\r\n"), "HTTP/1.1 200 Connection Established\r\n\r\n");
 

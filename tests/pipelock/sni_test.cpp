@@ -53,10 +53,10 @@ TEST(PipelockSni, AMatchingServerNamePassesAndAFrontedOneIsRefused) {
 TEST(PipelockSni, AClientHelloWithoutAServerNameIsRefusedForAHostname) {
   TlsUpstream up;
   Pipelock p(config(up.port()));
-  auto [code, out] = run({"sh", "-c",
-                          "echo | openssl s_client -noservername -proxy 127.0.0.1:" +
-                              std::to_string(p.port()) + " -connect allowed.test:" +
-                              std::to_string(up.port()) + " 2>&1"});
+  auto [code, out] =
+      run({"sh", "-c",
+           "echo | openssl s_client -noservername -proxy 127.0.0.1:" + std::to_string(p.port()) +
+               " -connect allowed.test:" + std::to_string(up.port()) + " 2>&1"});
   (void)code;
   // No handshake: s_client saw no certificate (it prints a verify code either way).
   EXPECT_NE(out.find("no peer certificate available"), std::string::npos) << out;

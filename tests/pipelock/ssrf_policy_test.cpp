@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "ssrf_policy.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace pipelock;
 
@@ -83,7 +83,8 @@ TEST(Cidr, InsistsOnTheCanonicalForm) {
 TEST(EmbeddedIpv4, EveryTransitionFormYieldsTheIpv4Inside) {
   auto inside = [](const char* v6) {
     std::vector<std::string> out;
-    for (const auto& a : pipelock::IpAddress::parse(v6)->embedded_ipv4()) out.push_back(a.to_string());
+    for (const auto& a : pipelock::IpAddress::parse(v6)->embedded_ipv4())
+      out.push_back(a.to_string());
     return out;
   };
   EXPECT_EQ(inside("::ffff:10.1.2.3"), std::vector<std::string>{"10.1.2.3"});

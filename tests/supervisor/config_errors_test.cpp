@@ -81,9 +81,9 @@ TEST(ConfigErrors, CheckRefusesAProgramThatDoesNotExistOrIsNotExecutable) {
       "daemons:\n  - name: data\n    argv: [" + std::string(data) + "]\n",
       {.extra_args = {"--check"}});
   EXPECT_EQ(not_executable.wait_exit(), 2);
-  EXPECT_NE(not_executable.stderr_text().find("program '" + std::string(data) +
-                                              "' is not executable"),
-            std::string::npos)
+  EXPECT_NE(
+      not_executable.stderr_text().find("program '" + std::string(data) + "' is not executable"),
+      std::string::npos)
       << not_executable.stderr_text();
   unlink(data);
 
@@ -103,11 +103,9 @@ TEST(ConfigErrors, AListenSocketThatCannotBeBoundStartsNothing) {
   const std::string entry = "    listen_socket: {tcp_port: " + std::to_string(port) +
                             ", host: 127.0.0.1}\n    readiness: {notify: true}\n";
   // Two daemons asking for the same socket: the registry says so before anything binds.
-  SupervisorUnderTest sup(
-      registry({testd_entry("one", {}, entry), testd_entry("two", {}, entry)}));
+  SupervisorUnderTest sup(registry({testd_entry("one", {}, entry), testd_entry("two", {}, entry)}));
   EXPECT_EQ(sup.wait_exit(), 2);
-  EXPECT_NE(sup.stderr_text().find("daemon 'two': key 'listen_socket.tcp_port'"),
-            std::string::npos)
+  EXPECT_NE(sup.stderr_text().find("daemon 'two': key 'listen_socket.tcp_port'"), std::string::npos)
       << sup.stderr_text();
   EXPECT_EQ(sup.stdout_text(), "");
 }

@@ -96,10 +96,10 @@ TEST(CrashRestart, ADaemonThatNeverBecomesReadyIsRestarted) {
 }
 
 TEST(CrashRestart, AFailedKeepRunningDaemonIsTriedAgainAfterItsRetryDelay) {
-  SupervisorUnderTest sup(registry({testd_entry(
-      "egress", {"--exit-after-ms", "0", "--exit-code", "3"},
-      "    restart: {backoff_initial_ms: 10, start_limit: 1, on_failed: keep-running, "
-      "failed_retry_ms: 300}\n")}));
+  SupervisorUnderTest sup(registry(
+      {testd_entry("egress", {"--exit-after-ms", "0", "--exit-code", "3"},
+                   "    restart: {backoff_initial_ms: 10, start_limit: 1, on_failed: keep-running, "
+                   "failed_retry_ms: 300}\n")}));
   // Failed once (2 crashes), then tried again and failed again: restarts keep growing.
   ASSERT_TRUE(eventually([&] {
     auto d = sup.daemon("egress");

@@ -19,14 +19,12 @@ std::string leaves_a_setsid_grandchild(const std::string& tag) {
 TEST(Descendants, AsPidOneASetsidGrandchildGetsSigtermBeforeTheSupervisorExits) {
   SupervisorUnderTest sup(registry({leaves_a_setsid_grandchild("grandchild-ns")}));
   ASSERT_TRUE(sup.wait_testd_started("leaver"));
-  ASSERT_TRUE(eventually([&] {
-    return sup.stdout_text().find("testd grandchild-ns started") != std::string::npos;
-  }));
+  ASSERT_TRUE(eventually(
+      [&] { return sup.stdout_text().find("testd grandchild-ns started") != std::string::npos; }));
   sup.signal(SIGTERM);
   EXPECT_EQ(sup.wait_exit(), 0) << sup.stderr_text();
   // Its own SIGTERM, from the supervisor: not the kernel's SIGKILL once PID 1 was gone.
-  EXPECT_NE(sup.stdout_text().find("testd grandchild-ns: stopping on signal 15"),
-            std::string::npos)
+  EXPECT_NE(sup.stdout_text().find("testd grandchild-ns: stopping on signal 15"), std::string::npos)
       << sup.stdout_text() << sup.stderr_text();
   EXPECT_NE(sup.stderr_text().find("sending SIGTERM to 1 remaining descendant(s)"),
             std::string::npos)
@@ -50,11 +48,10 @@ TEST(Descendants, AsASubreaperNothingItStartedSurvivesIt) {
 }
 
 TEST(Descendants, ADescendantThatIgnoresSigtermIsKilledAfterTheGrace) {
-  SupervisorUnderTest sup(
-      registry({"  - name: leaver\n    argv: [/bin/sh, -c, 'setsid " + testd_bin() +
-                " --name deaf-grandchild --ignore-term & exec " + testd_bin() +
-                " --name leaver']\n"}),
-      {.extra_args = {"--descendant-grace-ms", "200"}, .pid_namespace = false});
+  SupervisorUnderTest sup(registry({"  - name: leaver\n    argv: [/bin/sh, -c, 'setsid " +
+                                    testd_bin() + " --name deaf-grandchild --ignore-term & exec " +
+                                    testd_bin() + " --name leaver']\n"}),
+                          {.extra_args = {"--descendant-grace-ms", "200"}, .pid_namespace = false});
   // Its "started" line comes once SIGTERM is blocked and read from a
   // signalfd: before it, a SIGTERM would still end it (the race that made
   // this test fail in CI once).

@@ -26,8 +26,10 @@ TEST(HostileControl, AnInvalidUtf8ByteGetsAnErrorReplyAndThePid1AndItsDaemonsLiv
   ASSERT_TRUE(sup.wait_running("pipelock")) << sup.stderr_text();
   const auto daemon_pid = (*sup.daemon("pipelock"))["pid"];
   for (const std::string& request :
-       {std::string("{\"command\":\"\xff\"}\n"), std::string("{\"command\":\"restart\",\"daemon\":\"\xff\xfe\"}\n"),
-        std::string("\xff\xff\xff\n"), std::string("{\"command\":\"reload\",\"daemon\":\"\xc0\xaf\"}\n")}) {
+       {std::string("{\"command\":\"\xff\"}\n"),
+        std::string("{\"command\":\"restart\",\"daemon\":\"\xff\xfe\"}\n"),
+        std::string("\xff\xff\xff\n"),
+        std::string("{\"command\":\"reload\",\"daemon\":\"\xc0\xaf\"}\n")}) {
     const auto reply = parse_reply(unix_exchange(sup.control_socket(), request, false));
     EXPECT_EQ(reply["ok"], false) << reply.dump();
     EXPECT_TRUE(reply["error"].is_string());
@@ -65,7 +67,8 @@ TEST(HostileControl, MalformedShapesGetErrorsNotCrashes) {
 TEST(HostileControl, ARequestWithoutANewlineIsAnsweredWhenTheClientClosesItsSide) {
   SupervisorUnderTest sup(one_daemon());
   ASSERT_TRUE(sup.wait_running("pipelock"));
-  const auto reply = parse_reply(unix_exchange(sup.control_socket(), "{\"command\":\"status\"}", true));
+  const auto reply =
+      parse_reply(unix_exchange(sup.control_socket(), "{\"command\":\"status\"}", true));
   EXPECT_EQ(reply["ok"], true) << reply.dump();
   EXPECT_EQ(reply["daemons"][0]["name"], "pipelock");
 }

@@ -59,11 +59,10 @@ TEST(LogRelay, PartialLongAndBinaryLinesAreRelayedSafely) {
 TEST(LogRelay, C1ControlsAndBidiOverridesAreEscapedLikeOtherControls) {
   // The 8-bit CSI (c2 9b) and a right-to-left override (e2 80 ae) would drive
   // or reorder the operator's terminal.
-  SupervisorUnderTest sup(registry(
-      {shell_daemon("tricky", "printf \"a\\302\\2332Jb\\342\\200\\256cba\\n\"")}));
-  ASSERT_TRUE(eventually([&] {
-    return sup.stdout_text().find("tricky: ") != std::string::npos;
-  })) << sup.stderr_text();
+  SupervisorUnderTest sup(
+      registry({shell_daemon("tricky", "printf \"a\\302\\2332Jb\\342\\200\\256cba\\n\"")}));
+  ASSERT_TRUE(eventually([&] { return sup.stdout_text().find("tricky: ") != std::string::npos; }))
+      << sup.stderr_text();
   EXPECT_NE(sup.stdout_text().find("tricky: a\\u009b2Jb\\u202ecba\n"), std::string::npos)
       << sup.stdout_text();
 }

@@ -8,8 +8,9 @@
 using namespace harness;
 
 TEST(ProcessGroup, RestartsLeaveNoneOfTheDaemonsChildrenBehind) {
-  SupervisorUnderTest sup(registry({"  - name: pipeline\n    argv: [/bin/sh, -c, 'sleep 1000 | cat']\n"
-                                    "    on_signal: {SIGUSR1: restart}\n"}));
+  SupervisorUnderTest sup(
+      registry({"  - name: pipeline\n    argv: [/bin/sh, -c, 'sleep 1000 | cat']\n"
+                "    on_signal: {SIGUSR1: restart}\n"}));
   ASSERT_TRUE(sup.wait_running("pipeline")) << sup.stderr_text();
   // sh, sleep and cat.
   ASSERT_TRUE(eventually([&] { return sup.descendants().size() == 3; }))
@@ -31,11 +32,11 @@ TEST(ProcessGroup, RestartsLeaveNoneOfTheDaemonsChildrenBehind) {
 TEST(ProcessGroup, ACrashedDaemonsChildHoldingItsPortIsEndedBeforeTheSuccessorStarts) {
   // Like git-gate and its git daemon: the daemon's child holds the port.
   const int port = free_tcp_port();
-  SupervisorUnderTest sup(registry(
-      {"  - name: gate\n    argv: [/bin/sh, -c, 'exec " + testd_bin() +
-       " --name gate-child --listen " + std::to_string(port) + " & wait']\n" +
-       "    readiness: {tcp_port: " + std::to_string(port) + "}\n" +
-       "    restart: {backoff_initial_ms: 50, start_limit: 5}\n"}));
+  SupervisorUnderTest sup(
+      registry({"  - name: gate\n    argv: [/bin/sh, -c, 'exec " + testd_bin() +
+                " --name gate-child --listen " + std::to_string(port) + " & wait']\n" +
+                "    readiness: {tcp_port: " + std::to_string(port) + "}\n" +
+                "    restart: {backoff_initial_ms: 50, start_limit: 5}\n"}));
   ASSERT_TRUE(sup.wait_running("gate")) << sup.stderr_text();
   const int first_shell = (*sup.daemon("gate"))["pid"].get<int>();
   const std::string first_child = TestdConnection(port).ask("pid");
@@ -63,12 +64,14 @@ TEST(ProcessGroup, ACrashedDaemonsChildHoldingItsPortIsEndedBeforeTheSuccessorSt
 
 TEST(ProcessGroup, TheKillTimerHoldsUntilTheWholeGroupIsGone) {
   // The shell exits at once on SIGTERM; its child ignores SIGTERM and must be SIGKILLed.
-  SupervisorUnderTest sup(registry(
-      {"  - name: stubborn\n    argv: [/bin/sh, -c, '" + testd_bin() +
-       " --name stubborn-child --ignore-term & wait']\n" +
-       "    stop_timeout_ms: 300\n    on_signal: {SIGUSR1: restart}\n"}));
+  SupervisorUnderTest sup(
+      registry({"  - name: stubborn\n    argv: [/bin/sh, -c, '" + testd_bin() +
+                " --name stubborn-child --ignore-term & wait']\n" +
+                "    stop_timeout_ms: 300\n    on_signal: {SIGUSR1: restart}\n"}));
   ASSERT_TRUE(sup.wait_running("stubborn"));
-  ASSERT_TRUE(eventually([&] { return processes_with_args({"--name", "stubborn-child"}).size() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return processes_with_args({"--name", "stubborn-child"}).size() == 1;
+  }));
   sup.signal(SIGUSR1);
   ASSERT_TRUE(eventually([&] {
     auto d = sup.daemon("stubborn");
@@ -77,5 +80,7 @@ TEST(ProcessGroup, TheKillTimerHoldsUntilTheWholeGroupIsGone) {
   EXPECT_NE(sup.stderr_text().find("stubborn: did not stop within 300 ms"), std::string::npos)
       << sup.stderr_text();
   // One child: the successor's. The old one was killed before it started.
-  EXPECT_TRUE(eventually([&] { return processes_with_args({"--name", "stubborn-child"}).size() == 1; }));
+  EXPECT_TRUE(eventually([&] {
+    return processes_with_args({"--name", "stubborn-child"}).size() == 1;
+  }));
 }

@@ -64,7 +64,8 @@ TEST(RestartInPlace, AHundredSigusrOneInABurstLeaveExactlyOnePipelockAndNoLeaked
   auto requests_taken = [&] {
     const std::string log = sup.stderr_text();
     std::size_t n = 0;
-    for (auto at = log.find(kRequested); at != std::string::npos; at = log.find(kRequested, at + 1)) {
+    for (auto at = log.find(kRequested); at != std::string::npos;
+         at = log.find(kRequested, at + 1)) {
       ++n;
     }
     return n;
@@ -99,7 +100,8 @@ TEST(RestartInPlace, AHundredSigusrOneInABurstLeaveExactlyOnePipelockAndNoLeaked
   const int started_pid = std::stoi(log.substr(started + kStarted.size()));
   EXPECT_EQ((*sup.daemon("pipelock"))["pid"].get<int>(), started_pid) << log;
   EXPECT_EQ(log.find(kStarted, started + 1), std::string::npos)
-      << "a second start after the last request:\n" << log;
+      << "a second start after the last request:\n"
+      << log;
   EXPECT_TRUE(eventually([&] { return sup.processes_named("pipelock").size() == 1; }))
       << "pipelock processes: " << sup.processes_named("pipelock").size();
   EXPECT_EQ((*sup.daemon("egress"))["pid"], egress_pid);

@@ -54,7 +54,7 @@ TEST(Shutdown, ADaemonThatIgnoresSigtermIsKilledAfterItsTimeout) {
   EXPECT_NE(sup.stderr_text().find("stubborn: did not stop within 400 ms"), std::string::npos)
       << sup.stderr_text();
   EXPECT_NE(sup.stderr_text().find("stubborn: pid " + std::to_string(stubborn_pid) +
-                                    " exited: killed by SIGKILL (after SIGKILL)"),
+                                   " exited: killed by SIGKILL (after SIGKILL)"),
             std::string::npos)
       << sup.stderr_text();
   EXPECT_NE(sup.stderr_text().find("polite: pid " + std::to_string(polite_pid) + " exited: "),

@@ -1,7 +1,5 @@
 #include "supervisor_harness.hpp"
 
-#include "port_reservation.hpp"
-
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,6 +17,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "port_reservation.hpp"
 
 namespace harness {
 
@@ -218,7 +218,8 @@ SupervisorUnderTest::SupervisorUnderTest(const std::string& registry_yaml, Optio
         partial.append(buf, static_cast<size_t>(n));
         std::string keep;
         std::size_t start = 0;
-        for (std::size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+        for (std::size_t nl; (nl = partial.find('\n', start)) != std::string::npos;
+             start = nl + 1) {
           std::string_view line(partial.data() + start, nl + 1 - start);
           if (discard.empty() || line.substr(0, discard.size()) != discard) keep.append(line);
         }

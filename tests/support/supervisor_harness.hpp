@@ -7,9 +7,9 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace harness {
@@ -45,12 +45,12 @@ class SupervisorUnderTest {
     std::map<std::string, std::string> env = {};  // added to the supervisor's environment
     bool stdout_to_unread_pipe = false;           // a log reader that never reads
     std::vector<std::string> extra_args = {};
-    bool pid_namespace = true;  // false: an ordinary child of the test, as a subreaper
+    bool pid_namespace = true;              // false: an ordinary child of the test, as a subreaper
     bool stdout_read_continuously = false;  // a fast log reader: a thread drains stdout
     // With stdout_read_continuously: lines starting with this are read and thrown
     // away (a flood the test needs read fast, but not kept).
     std::string stdout_discard_prefix = {};
-    int nofile_limit = 0;                   // RLIMIT_NOFILE of the supervisor, if > 0
+    int nofile_limit = 0;  // RLIMIT_NOFILE of the supervisor, if > 0
     bool leak_fd = false;  // the supervisor inherits fd 9 (/dev/null) without close-on-exec
     // Blocked in the supervisor's inherited mask and already pending when it
     // starts (only without a PID namespace: unshare's fork would drop them).

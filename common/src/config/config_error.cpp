@@ -6,8 +6,8 @@
 #include <system_error>
 
 #include "bottle/config/atomic_file.hpp"
-#include "bottle/text/utf8.hpp"
 #include "bottle/text/join.hpp"
+#include "bottle/text/utf8.hpp"
 
 namespace bottle::config {
 
@@ -73,7 +73,8 @@ YAML::Node load_yaml(const std::string& text, const std::string& source) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) +
+                      ": not valid YAML: " + e.msg);
   }
 }
 

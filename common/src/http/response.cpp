@@ -1,13 +1,16 @@
 #include "bottle/http/response.hpp"
 
-#include <ostream>  // before Beast: its status header uses std::ostream without including it
-
+// <ostream> first: Beast's status header uses std::ostream without including it.
+// clang-format off
+#include <ostream>
 #include <boost/beast/http/status.hpp>
+// clang-format on
 
 namespace bottle::http {
 
 std::string status_line(unsigned status) {
-  const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  const auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason.data(), reason.size()) +
          "\r\n";
 }

@@ -9,8 +9,8 @@ template <class Json>
 Json parse_bounded(std::string_view text, std::size_t max_depth) {
   // The parser itself does not recurse; the depth is checked as each object
   // or array opens, so a deep document is refused before it is built.
-  typename Json::parser_callback_t limit = [max_depth](int depth, nlohmann::json::parse_event_t event,
-                                                       Json&) {
+  typename Json::parser_callback_t limit = [max_depth](int depth,
+                                                       nlohmann::json::parse_event_t event, Json&) {
     if ((event == nlohmann::json::parse_event_t::object_start ||
          event == nlohmann::json::parse_event_t::array_start) &&
         static_cast<std::size_t>(depth) >= max_depth) {

@@ -26,7 +26,8 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
     if (!bracketed && inet_pton(AF_INET6, out.host.c_str(), &scratch) == 1) {
       return fail("an IPv6 address goes in brackets");
     }
-    return fail("'" + out.host + "' is not a numeric " + (bracketed ? "IPv6" : "IPv4") + " address");
+    return fail("'" + out.host + "' is not a numeric " + (bracketed ? "IPv6" : "IPv4") +
+                " address");
   }
   if (port.empty() || port.size() > 5 ||
       !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {

@@ -8,9 +8,9 @@
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
 #include "bottle/proposals/upstream_rules.hpp"
+#include "bottle/text/join.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/text/utf8.hpp"
-#include "bottle/text/join.hpp"
 
 namespace bottle::proposals {
 
@@ -25,7 +25,8 @@ void check_keys(const json& object, const std::string& what, const std::set<std:
   if (!object.is_object()) fail(what + " must be an object");
   for (const auto& [key, value] : object.items()) {
     if (!known.count(key)) {
-      fail(what + ": unknown key " + shown(key) + " (known: " + bottle::text::join(known, ", ") + ")");
+      fail(what + ": unknown key " + shown(key) + " (known: " + bottle::text::join(known, ", ") +
+           ")");
     }
   }
 }

@@ -182,7 +182,8 @@ Allowlist allowlist_of(const Context& ctx, const toml::node& n, bool global,
     }
   }
   if (const auto* c = t->get("commits")) {
-    for (auto& s : strings_of(ctx, *c, "commits")) a.commits.push_back(bottle::text::ascii_lower(s));
+    for (auto& s : strings_of(ctx, *c, "commits"))
+      a.commits.push_back(bottle::text::ascii_lower(s));
   }
   if (const auto* p = t->get("paths")) a.paths = regexes_of(ctx, *p, "paths");
   if (const auto* r = t->get("regexTarget")) {

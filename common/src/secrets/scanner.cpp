@@ -6,10 +6,10 @@
 
 #include "bottle/secrets/entropy.hpp"
 #include "bottle/secrets/prefilter_pattern.hpp"
+#include "bottle/text/ascii.hpp"
 #include "bottle/text/count_lines.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/text/utf8.hpp"
-#include "bottle/text/ascii.hpp"
 
 namespace bottle::secrets {
 

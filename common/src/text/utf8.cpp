@@ -38,7 +38,8 @@ char32_t utf8_decode(std::string_view s, std::size_t i, std::size_t length) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (length <= 1) return c;
   char32_t cp = c & (0x7f >> length);
-  for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  for (std::size_t k = 1; k < length; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
   return cp;
 }
 

@@ -1,7 +1,8 @@
+#include "bottle/uv/callback_guard.hpp"
+
 #include <unistd.h>
 
 #include "bottle/text/terminal_escape.hpp"
-#include "bottle/uv/callback_guard.hpp"
 
 namespace bottle::uv {
 

@@ -1,5 +1,6 @@
-#include "bottle/uv/handle.hpp"
 #include "bottle/uv/loop.hpp"
+
+#include "bottle/uv/handle.hpp"
 
 namespace bottle::uv {
 

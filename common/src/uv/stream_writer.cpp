@@ -1,8 +1,9 @@
+#include "bottle/uv/stream_writer.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
 
-#include "bottle/uv/stream_writer.hpp"
 #include "bottle/uv/callback_guard.hpp"
 
 namespace bottle::uv {

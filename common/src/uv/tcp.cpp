@@ -1,9 +1,9 @@
+#include "bottle/uv/tcp.hpp"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 
 #include <cstring>
-
-#include "bottle/uv/tcp.hpp"
 
 #include "bottle/uv/callback_guard.hpp"
 
@@ -80,25 +80,24 @@ void TcpStream::read(DataFn on_data, EndFn on_end) {
 void TcpStream::resume_reading() {
   if (reading_ || !handle_.get()) return;
   reading_ = true;
-  uv_read_start(reinterpret_cast<uv_stream_t*>(handle_.get()), alloc_buffer,
-                [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
-                  std::unique_ptr<char[]> owned(buf->base);
-                  auto* self = owner_of<TcpStream>(stream);
-                  if (!self || n == 0) return;
-                  if (n < 0) {
-                    self->pause_reading();
-                    if (self->on_end_) {
-                      guarded("tcp end",
-                              [&] { self->on_end_(n == UV_EOF ? 0 : static_cast<int>(n)); });
-                    }
-                    return;
-                  }
-                  if (self->on_data_) {
-                    guarded("tcp read", [&] {
-                      self->on_data_(std::string_view(buf->base, static_cast<size_t>(n)));
-                    });
-                  }
-                });
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(handle_.get()), alloc_buffer,
+      [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
+        std::unique_ptr<char[]> owned(buf->base);
+        auto* self = owner_of<TcpStream>(stream);
+        if (!self || n == 0) return;
+        if (n < 0) {
+          self->pause_reading();
+          if (self->on_end_) {
+            guarded("tcp end", [&] { self->on_end_(n == UV_EOF ? 0 : static_cast<int>(n)); });
+          }
+          return;
+        }
+        if (self->on_data_) {
+          guarded("tcp read",
+                  [&] { self->on_data_(std::string_view(buf->base, static_cast<size_t>(n))); });
+        }
+      });
 }
 
 void TcpStream::pause_reading() {

@@ -1,9 +1,10 @@
+#include "bottle/uv/unix_server.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
-#include "bottle/uv/unix_server.hpp"
 #include "bottle/uv/callback_guard.hpp"
 
 namespace bottle::uv {
@@ -69,20 +70,19 @@ UnixServer::UnixServer(Loop& loop, const std::string& path, unsigned mode, Accep
   int rc = uv_pipe_bind(handle_.get(), path.c_str());
   ::umask(old_mask);
   check(rc, ("bind " + path).c_str());
-  check(
-      uv_listen(reinterpret_cast<uv_stream_t*>(handle_.get()), 16,
-                [](uv_stream_t* server, int status) {
-                  auto* self = owner_of<UnixServer>(server);
-                  if (self == nullptr || status < 0) return;
-                  guarded("unix socket accept", [&] {
-                    std::unique_ptr<UnixConnection> conn(new UnixConnection(self->loop_));
-                    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(conn->handle_.get())) ==
-                        0) {
-                      self->on_accept_(std::move(conn));
-                    }
-                  });
-                }),
-      ("listen " + path).c_str());
+  check(uv_listen(reinterpret_cast<uv_stream_t*>(handle_.get()), 16,
+                  [](uv_stream_t* server, int status) {
+                    auto* self = owner_of<UnixServer>(server);
+                    if (self == nullptr || status < 0) return;
+                    guarded("unix socket accept", [&] {
+                      std::unique_ptr<UnixConnection> conn(new UnixConnection(self->loop_));
+                      if (uv_accept(server, reinterpret_cast<uv_stream_t*>(conn->handle_.get())) ==
+                          0) {
+                        self->on_accept_(std::move(conn));
+                      }
+                    });
+                  }),
+        ("listen " + path).c_str());
 }
 
 UnixServer::~UnixServer() { ::unlink(path_.c_str()); }

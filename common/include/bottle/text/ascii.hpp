@@ -8,7 +8,9 @@ namespace bottle::text {
 // ASCII case only, whatever the locale: header names, hosts, schemes and
 // keywords are ASCII by their grammars, and a byte above 0x7f must never
 // change (std::tolower could, under a locale other than "C").
-constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 inline std::string ascii_lower(std::string_view s) {
   std::string out(s);

@@ -12,7 +12,8 @@ namespace bottle::uv {
 // guarded(): an exception is reported and the loop goes on. Code that can
 // answer the peer (a control request, an HTTP request) catches first, closer
 // to where it knows what to say; this is the last line.
-using CallbackErrorReporter = std::function<void(const std::string& where, const std::string& what)>;
+using CallbackErrorReporter =
+    std::function<void(const std::string& where, const std::string& what)>;
 
 // Replaces where uncaught callback exceptions are reported (default: one
 // escaped line on stderr). A daemon sets its own logger here.
