@@ -34,6 +34,16 @@ using bottle::config::ConfigError;
 
 namespace {
 
+// The command that stops this bottle, naming the state folder when it is not
+// the default one (else `bottle stop` would look in the wrong place).
+std::string stop_command(const std::string& name, const std::filesystem::path& state_root) {
+  if (state_root.empty() || std::filesystem::weakly_canonical(state_root) ==
+                                std::filesystem::weakly_canonical(default_state_root())) {
+    return "bottle stop " + name;
+  }
+  return "bottle --state-dir " + state_root.string() + " stop " + name;
+}
+
 class Interrupted : public std::runtime_error {
  public:
   Interrupted() : std::runtime_error("interrupted; undoing what was done") {}
@@ -201,8 +211,8 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
 
   if (auto previous = read_metadata(paths.metadata_file())) {
     if (docker.container_running(paths.sidecars_container())) {
-      throw std::runtime_error("bottle " + b.name + " is running; `bottle stop " + b.name +
-                               "` first");
+      throw std::runtime_error("bottle " + b.name + " is running; `" +
+                               stop_command(b.name, o.state_root) + "` first");
     }
     // What a crashed or killed earlier run left behind goes first.
     save_logs_and_take_down(paths, *previous, err);
@@ -275,8 +285,8 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   if (o.detach) {
     undo.release();
     out << "bottle " << b.name << ": running. Attach with `docker exec -it "
-        << paths.agent_container() << " " << bottle::printable(b.agent.command)
-        << "`, stop with `bottle stop " << b.name << "`\n";
+        << paths.agent_container() << " " << bottle::printable(b.agent.command) << "`, stop with `"
+        << stop_command(b.name, o.state_root) << "`\n";
     return 0;
   }
   std::vector<std::string> exec = {"docker", "exec", "--interactive"};

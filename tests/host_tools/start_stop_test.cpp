@@ -103,6 +103,18 @@ TEST(BottleStart, RunsTheStepsInOrderAndLeavesTheBottleRunning) {
   }
 }
 
+// The harness runs `bottle --state-dir <scratch>`: the hint must name that
+// folder, or the operator's `bottle stop demo` finds no bottle.
+TEST(BottleStart, TheStopHintNamesANonDefaultStateFolder) {
+  BottleCli cli;
+  auto r =
+      cli.run({"start", cli.write_manifest().string(), "--detach"}, {{"GITHUB_TOKEN", kToken}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("stop with `bottle --state-dir " + cli.state().string() + " stop demo`"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(BottleStart, AFailedComposeUpUndoesEveryStepInReverse) {
   BottleCli cli;
   auto r = cli.run({"start", cli.write_manifest().string(), "--detach"},
