@@ -15,7 +15,6 @@ TEST(PrefilterPattern, EveryCountedRepetitionLosesItsUpperBoundAndKeepsAtMostCap
   EXPECT_EQ(widen_repetitions("x{0,300}?y"), "x{0,}y");
   EXPECT_EQ(widen_repetitions("[A-Z2-7]{16}"), "[A-Z2-7]{8,}");
   EXPECT_EQ(widen_repetitions("(ab){2}c{20,}"), "(ab){2,}c{8,}");
-  EXPECT_EQ(widen_repetitions("x{99999999999999999999}"), "x{8,}");
   EXPECT_EQ(widen_repetitions("x{40}", 16), "x{16,}");
 }
 
@@ -31,8 +30,25 @@ TEST(PrefilterPattern, BracesThatAreNotRepetitionsStayAsTheyAre) {
   EXPECT_EQ(widen_repetitions("[[:digit:]]{40}"), "[[:digit:]]{8,}");
 }
 
+// Braces RE2 reads as literal text, found by an attacker: a count with a
+// leading zero or too many digits is no repetition to RE2, and a '[' ending a
+// range ("!-[") opens no [:name:]. Rewritten, each hid its rule from the set.
+TEST(PrefilterPattern, BracesRe2ReadsAsTextAreNotRewritten) {
+  for (const char* same :
+       {"^a{01}$", "^a{00}$", "^a{1,02}$", "^a{0,08}$", "^a{1000000000}$", "^a{12345}$",
+        "^a{1,12345}$", "[!-[:]:][]{1,2}]", "[\\x21-[:]:][]{1,2}]"}) {
+    EXPECT_EQ(widen_repetitions(same), same) << same;
+  }
+  EXPECT_EQ(widen_repetitions("[!-[:]:][]{1,2}]x{9}"), "[!-[:]:][]{1,2}]x{8,}");
+  EXPECT_EQ(widen_repetitions("[[:alpha:]{3}]{3}"), "[[:alpha:]{3}]{3,}");
+}
+
 TEST(PrefilterPattern, TheWidenedFormMatchesWhatTheOriginalMatches) {
   const std::pair<const char*, const char*> cases[] = {
+      {"^a{01}$", "a{01}"},
+      {"^a{1,02}$", "a{1,02}"},
+      {"^a{1000000000}$", "a{1000000000}"},
+      {"[!-[:]:][]{1,2}]", "!:]2"},
       {"\\b(AKIA[A-Z2-7]{16})\\b", "key = AKIAQWERTYUIOPASDFGH;"},
       {"(?i)token[\\w.-]{0,20}\\s*=\\s*['\"]([a-f0-9]{40})['\"]",
        "my_token = 'da39a3ee5e6b4b0d3255bfef95601890afd80709'"},

@@ -12,6 +12,8 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
     *problem = why + " (expected ADDRESS:PORT, e.g. 0.0.0.0:8080 or [::1]:8080)";
     return std::nullopt;
   };
+  // inet_pton would stop at a NUL and take what comes before it.
+  if (text.find('\0') != std::string_view::npos) return fail("a NUL byte");
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return fail("no port");
   std::string_view host = text.substr(0, colon);
@@ -29,7 +31,8 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
     return fail("'" + out.host + "' is not a numeric " + (bracketed ? "IPv6" : "IPv4") +
                 " address");
   }
-  if (port.empty() || port.size() > 5 ||
+  // One spelling per port: decimal digits, no leading zero ("0080" is refused).
+  if (port.empty() || port.size() > 5 || (port.size() > 1 && port[0] == '0') ||
       !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return fail("the port must be a number from 0 to 65535");
   }

@@ -1,35 +1,42 @@
 #include "bottle/secrets/prefilter_pattern.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <string>
 
 namespace bottle::secrets {
 
 namespace {
 
-bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
 
-// The digits at `at` as a number (saturating), and where they end.
-std::size_t read_number(std::string_view p, std::size_t at, unsigned long& value) {
-  value = 0;
-  while (at < p.size() && digit(p[at])) {
-    value = std::min<unsigned long>(value * 10 + static_cast<unsigned long>(p[at] - '0'), 1u << 20);
-    ++at;
-  }
-  return at;
+// A count as RE2 reads one: "0", or no leading zero and at most 4 digits
+// (RE2 refuses a repetition over 1000, so longer counts only ever occur in
+// rules that never load, or as literal text). Anything else ("01", "00",
+// "1000000000") is not a count to RE2 but literal text: nullopt, and the
+// braces stay as they are. When unsure, leaving a repetition alone is safe.
+std::size_t read_count(std::string_view p, std::size_t at, unsigned long& value) {
+  std::size_t i = at;
+  while (i < p.size() && digit(p[i])) ++i;
+  const std::size_t digits = i - at;
+  if (digits == 0 || digits > 4 || (digits > 1 && p[at] == '0')) return std::string_view::npos;
+  value = std::stoul(std::string(p.substr(at, digits)));
+  return i;
 }
 
 // If p[at] opens a repetition RE2 accepts ({m}, {m,}, {m,n}), its lower
 // bound and the index just past it (and past a lazy '?'); else npos. "{,n}"
 // and other braces are literal text to RE2, and stay as they are.
 std::size_t repetition_end(std::string_view p, std::size_t at, unsigned long& low) {
-  if (at >= p.size() || p[at] != '{' || at + 1 >= p.size() || !digit(p[at + 1])) {
-    return std::string_view::npos;
-  }
-  std::size_t i = read_number(p, at + 1, low);
+  if (at >= p.size() || p[at] != '{') return std::string_view::npos;
+  std::size_t i = read_count(p, at + 1, low);
+  if (i == std::string_view::npos) return i;
   if (i < p.size() && p[i] == ',') {
-    unsigned long high = 0;
-    i = read_number(p, i + 1, high);
+    ++i;
+    if (i < p.size() && p[i] != '}') {
+      unsigned long high = 0;
+      i = read_count(p, i, high);
+      if (i == std::string_view::npos) return i;
+    }
   }
   if (i >= p.size() || p[i] != '}') return std::string_view::npos;
   ++i;
@@ -53,21 +60,32 @@ std::size_t escape_end(std::string_view p, std::size_t at) {
   return at + 2;
 }
 
-// The index just past the character class opening at p[at] == '['. A ']'
-// first (after an optional '^') is a member; so are [:name:] and escapes.
+// The index just past one character of a class at p[i]: an escape, or a byte
+// (a byte of a UTF-8 sequence is never a bracket, a brace or a backslash).
+std::size_t class_character_end(std::string_view p, std::size_t i) {
+  return p[i] == '\\' ? escape_end(p, i) : i + 1;
+}
+
+// The index just past the character class opening at p[at] == '[', read as
+// RE2's parser reads one, member by member: a ']' first (after an optional
+// '^') is a member; a member starting "[:" is a POSIX class up to ":]";
+// otherwise a character, or a range of two ("!-[": the '[' ends the range and
+// opens nothing).
 std::size_t class_end(std::string_view p, std::size_t at) {
   std::size_t i = at + 1;
   if (i < p.size() && p[i] == '^') ++i;
-  if (i < p.size() && p[i] == ']') ++i;
-  while (i < p.size() && p[i] != ']') {
-    if (p[i] == '\\') {
-      i = escape_end(p, i);
-    } else if (p[i] == '[' && i + 1 < p.size() && p[i + 1] == ':') {
+  bool first = true;
+  while (i < p.size() && (p[i] != ']' || first)) {
+    first = false;
+    if (p[i] == '[' && i + 1 < p.size() && p[i + 1] == ':') {
       const std::size_t close = p.find(":]", i + 2);
-      i = close == std::string_view::npos ? i + 1 : close + 2;
-    } else {
-      ++i;
+      if (close != std::string_view::npos) {
+        i = close + 2;
+        continue;
+      }
     }
+    i = class_character_end(p, i);
+    if (i + 1 < p.size() && p[i] == '-' && p[i + 1] != ']') i = class_character_end(p, i + 1);
   }
   return std::min(p.size(), i + 1);
 }
