@@ -7,8 +7,8 @@
 #include "bottle/unique_fd.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/pipe_reader.hpp"
+#include "bottle/uv/tcp_connect_attempt.hpp"
 #include "bottle/uv/timer.hpp"
-#include "bottle/uv/unix_server.hpp"
 #include "daemon_spec.hpp"
 
 namespace supervisor {

@@ -87,42 +87,4 @@ UnixServer::UnixServer(Loop& loop, const std::string& path, unsigned mode, Accep
 
 UnixServer::~UnixServer() { ::unlink(path_.c_str()); }
 
-struct TcpConnectAttempt::ConnectRequest {
-  uv_connect_t req{};
-  TcpConnectAttempt* owner;
-};
-
-TcpConnectAttempt::TcpConnectAttempt(Loop& loop, const std::string& host, int port,
-                                     std::function<void(bool)> on_done)
-    : on_done_(std::move(on_done)) {
-  check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
-  handle_.mark_initialized(this);
-  sockaddr_storage addr{};
-  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0) {
-    check(uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)),
-          ("address " + host).c_str());
-  }
-  request_ = new ConnectRequest{{}, this};
-  int rc = uv_tcp_connect(&request_->req, handle_.get(), reinterpret_cast<sockaddr*>(&addr),
-                          [](uv_connect_t* req, int status) {
-                            auto* request = reinterpret_cast<ConnectRequest*>(req);
-                            TcpConnectAttempt* owner = request->owner;
-                            delete request;
-                            if (owner == nullptr) return;
-                            owner->request_ = nullptr;
-                            auto done = std::move(owner->on_done_);
-                            guarded("tcp connect", [&] { done(status == 0); });  // may destroy it
-                          });
-  if (rc < 0) {
-    delete request_;
-    request_ = nullptr;
-    throw Error("connect " + host, rc);
-  }
-}
-
-TcpConnectAttempt::~TcpConnectAttempt() {
-  // Closing the handle cancels the request; its callback must not touch us then.
-  if (request_ != nullptr) request_->owner = nullptr;
-}
-
 }  // namespace bottle::uv

@@ -51,20 +51,4 @@ class UnixServer {
   AcceptFn on_accept_;
 };
 
-// One TCP connection attempt; calls on_done(true) when the peer accepted.
-class TcpConnectAttempt {
- public:
-  TcpConnectAttempt(Loop& loop, const std::string& host, int port,
-                    std::function<void(bool)> on_done);
-  TcpConnectAttempt(const TcpConnectAttempt&) = delete;
-  TcpConnectAttempt& operator=(const TcpConnectAttempt&) = delete;
-  ~TcpConnectAttempt();
-
- private:
-  struct ConnectRequest;
-  OwnedHandle<uv_tcp_t> handle_;
-  std::function<void(bool)> on_done_;
-  ConnectRequest* request_ = nullptr;
-};
-
 }  // namespace bottle::uv
