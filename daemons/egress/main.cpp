@@ -9,7 +9,6 @@
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/daemon_main.hpp"
-#include "bottle/net/listen_address.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/signal.hpp"
@@ -71,12 +70,8 @@ int main(int argc, char** argv) {
 
   auto log = bottle::daemon_logger("egress");
 
-  std::string problem;
-  const auto address = bottle::net::parse_listen_address(listen, &problem);
-  if (!address) {
-    log->error("--listen '{}': {}", bottle::text::escape_for_terminal(listen), problem);
-    return bottle::kDaemonConfig;
-  }
+  const auto address = bottle::listen_flag(*log, listen);
+  if (!address) return bottle::kDaemonConfig;
   settings.listen_host = address->host;
   settings.listen_port = address->port;
 

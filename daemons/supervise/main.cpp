@@ -7,7 +7,6 @@
 #include <csignal>
 
 #include "bottle/daemon_main.hpp"
-#include "bottle/net/listen_address.hpp"
 #include "bottle/proposals/proposal_store.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/callback_guard.hpp"
@@ -79,12 +78,8 @@ int main(int argc, char** argv) {
 
   auto log = bottle::daemon_logger("supervise");
 
-  std::string problem;
-  const auto address = bottle::net::parse_listen_address(listen, &problem);
-  if (!address) {
-    log->error("--listen '{}': {}", bottle::text::escape_for_terminal(listen), problem);
-    return bottle::kDaemonConfig;
-  }
+  const auto address = bottle::listen_flag(*log, listen);
+  if (!address) return bottle::kDaemonConfig;
   settings.listen_host = address->host;
   settings.listen_port = address->port;
   // Proposals are the one thing supervise writes; a directory it cannot

@@ -4,14 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "bottle/net/listen_address.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/uv/callback_guard.hpp"
 
 // What the daemons' mains share (pipelock, egress, git-gate, supervise):
-// their exit codes and their logger. Header-only, so that the library under
-// it stays free of spdlog (the supervisor takes spdlog header-only).
+// their exit codes, their logger and the reading of --listen. Header-only, so that the library
+// under it stays free of spdlog (the supervisor takes spdlog header-only).
 namespace bottle {
 
 // Exit codes of the daemons (docs/architecture.md): the supervisor's restart
@@ -33,6 +35,17 @@ inline std::shared_ptr<spdlog::logger> daemon_logger(const std::string& name) {
     log->error("{}: {}", where, bottle::text::escape_for_terminal(what));
   });
   return log;
+}
+
+// The value of a daemon's --listen, read as every listen address is
+// (bottle::net); a mistake is logged naming the flag, and nullopt (exit with
+// kDaemonConfig).
+inline std::optional<net::ListenAddress> listen_flag(spdlog::logger& log,
+                                                     const std::string& value) {
+  std::string problem;
+  auto address = net::parse_listen_address(value, &problem);
+  if (!address) log.error("--listen '{}': {}", text::escape_for_terminal(value), problem);
+  return address;
 }
 
 }  // namespace bottle
