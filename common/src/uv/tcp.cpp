@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "bottle/uv/callback_guard.hpp"
+#include "socket_address.hpp"
 
 namespace bottle::uv {
 
@@ -147,11 +148,7 @@ TcpListener::TcpListener(Loop& loop, const std::string& host, int port, int back
     : loop_(loop), on_accept_(std::move(on_accept)) {
   check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
   handle_.mark_initialized(this);
-  sockaddr_storage addr{};
-  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0) {
-    check(uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)),
-          ("listen address " + host).c_str());
-  }
+  sockaddr_storage addr = socket_address(host, port, "listen address");
   check(uv_tcp_bind(handle_.get(), reinterpret_cast<sockaddr*>(&addr), 0),
         ("bind " + host + ":" + std::to_string(port)).c_str());
   listen(backlog, host + ":" + std::to_string(port));

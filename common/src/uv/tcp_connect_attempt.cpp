@@ -1,6 +1,7 @@
 #include "bottle/uv/tcp_connect_attempt.hpp"
 
 #include "bottle/uv/callback_guard.hpp"
+#include "socket_address.hpp"
 
 namespace bottle::uv {
 
@@ -14,11 +15,7 @@ TcpConnectAttempt::TcpConnectAttempt(Loop& loop, const std::string& host, int po
     : on_done_(std::move(on_done)) {
   check(uv_tcp_init(loop.get(), handle_.get()), "uv_tcp_init");
   handle_.mark_initialized(this);
-  sockaddr_storage addr{};
-  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0) {
-    check(uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)),
-          ("address " + host).c_str());
-  }
+  sockaddr_storage addr = socket_address(host, port, "address");
   request_ = new ConnectRequest{{}, this};
   int rc = uv_tcp_connect(&request_->req, handle_.get(), reinterpret_cast<sockaddr*>(&addr),
                           [](uv_connect_t* req, int status) {
