@@ -7,26 +7,17 @@ namespace egress {
 EgressServer::EgressServer(bottle::uv::Loop& loop, Parts parts)
     : loop_(loop),
       parts_(parts),
-      connections_(loop),
-      listener_(
-          loop, parts.settings.listen_host, parts.settings.listen_port, 1024,
-          [this](std::unique_ptr<bottle::uv::TcpStream> client) { accept(std::move(client)); }) {}
+      server_(loop, {parts.settings.listen_host, parts.settings.listen_port, std::nullopt},
+              {1024, parts.settings.max_connections, nullptr},
+              [this](std::uint64_t id, std::unique_ptr<bottle::uv::TcpStream> client) {
+                ConnectionContext& context = *this;
+                return std::make_unique<EgressConnection>(context, id, std::move(client));
+              }) {}
 
 EgressServer::~EgressServer() { stop(); }
 
-void EgressServer::accept(std::unique_ptr<bottle::uv::TcpStream> client) {
-  const bool over_cap = connections_.size() >= settings().max_connections;
-  const std::uint64_t id = connections_.next_id();
-  ConnectionContext& context = *this;
-  auto& connection =
-      connections_.add(id, std::make_unique<EgressConnection>(context, id, std::move(client)));
-  if (over_cap) {
-    connection.reject("too many connections (cap " + std::to_string(settings().max_connections) +
-                      ")");
-  } else {
-    connection.start();
-  }
-}
+// Defined here, where the connection type is complete (the set destroys it).
+void EgressServer::release(std::uint64_t id) { server_.release(id); }
 
 std::unique_ptr<UpstreamChannel> EgressServer::new_channel(const std::string& host, int port,
                                                            UpstreamChannel::Callbacks callbacks) {
@@ -34,21 +25,19 @@ std::unique_ptr<UpstreamChannel> EgressServer::new_channel(const std::string& ho
                                            std::move(callbacks));
 }
 
-void EgressServer::release(std::uint64_t id) { connections_.release(id); }
-
 std::size_t EgressServer::stop_accepting() {
   serving_ = false;
-  listener_.close();
-  connections_.abort_if([](const EgressConnection& c) { return !c.busy(); }, "egress stopping");
-  return connections_.size();
+  server_.stop_accepting();
+  // A connection between requests holds nothing: it closes now, the ones
+  // with a request in flight after answering it.
+  server_.connections().abort_if([](const EgressConnection& c) { return !c.busy(); },
+                                 "egress stopping");
+  return server_.size();
 }
-
-void EgressServer::when_idle(std::function<void()> fn) { connections_.when_empty(std::move(fn)); }
 
 void EgressServer::stop() {
   serving_ = false;
-  listener_.close();
-  connections_.close("egress stopping");
+  server_.stop("egress stopping");
 }
 
 }  // namespace egress

@@ -4,10 +4,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
-#include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
-#include "bottle/uv/tcp.hpp"
+#include "bottle/uv/tcp_server.hpp"
 #include "connection_context.hpp"
 #include "egress_settings.hpp"
 #include "live_routes.hpp"
@@ -38,19 +38,17 @@ class EgressServer : private ConnectionContext {
   EgressServer(const EgressServer&) = delete;
   EgressServer& operator=(const EgressServer&) = delete;
 
-  int port() const { return listener_.port(); }
+  int port() const { return server_.port(); }
   // Stops listening and closes connections waiting for a next request;
   // requests in flight go on, and their connections close after them.
   // Returns how many are left.
   std::size_t stop_accepting();
   // Calls `fn` once no connection is left.
-  void when_idle(std::function<void()> fn);
+  void when_idle(std::function<void()> fn) { server_.when_idle(std::move(fn)); }
   // Closes everything now.
   void stop();
 
  private:
-  void accept(std::unique_ptr<bottle::uv::TcpStream> client);
-
   // ConnectionContext
   bottle::uv::Loop& loop() override { return loop_; }
   const EgressSettings& settings() const override { return parts_.settings; }
@@ -67,8 +65,7 @@ class EgressServer : private ConnectionContext {
   bottle::uv::Loop& loop_;
   Parts parts_;
   bool serving_ = true;
-  bottle::uv::ConnectionSet<EgressConnection> connections_;
-  bottle::uv::TcpListener listener_;
+  bottle::uv::TcpServer<EgressConnection> server_;
 };
 
 }  // namespace egress

@@ -38,8 +38,8 @@ class ProxyConnection {
   ProxyConnection& operator=(const ProxyConnection&) = delete;
 
   void start();
-  // Answers `status` at once without reading the request (over the connection cap).
-  void reject(int status, const std::string& reason) { refuse(status, reason); }
+  // Answers 503 at once without reading the request (over the connection cap).
+  void reject(const std::string& reason) { refuse(503, reason); }
   // Ends the connection now (pipelock is stopping); logs it if it was allowed.
   void abort(const std::string& why);
   // Whether bytes are flowing between client and upstream.

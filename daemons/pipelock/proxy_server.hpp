@@ -5,10 +5,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
-#include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
-#include "bottle/uv/tcp.hpp"
+#include "bottle/uv/tcp_server.hpp"
 #include "decision_log.hpp"
 #include "pipelock_config.hpp"
 #include "request_policy.hpp"
@@ -29,8 +29,8 @@ class ProxyServer {
   ProxyServer(const ProxyServer&) = delete;
   ProxyServer& operator=(const ProxyServer&) = delete;
 
-  int port() const { return listener_.port(); }
-  std::string address() const { return listener_.address(); }
+  int port() const { return server_.port(); }
+  std::string address() const { return server_.address(); }
   // Closes the listener (freeing the port for the successor) and every connection.
   void stop();
   // For a restart: closes the listener (our copy of it, when the supervisor
@@ -38,7 +38,7 @@ class ProxyServer {
   // that reached this process is dropped. Returns how many are open.
   std::size_t stop_accepting();
   // Calls `fn` once no connection is left.
-  void when_idle(std::function<void()> fn);
+  void when_idle(std::function<void()> fn) { server_.when_idle(std::move(fn)); }
 
   // For connections.
   bottle::uv::Loop& loop() { return loop_; }
@@ -48,14 +48,11 @@ class ProxyServer {
   void release(std::uint64_t id);
 
  private:
-  void accept(std::unique_ptr<bottle::uv::TcpStream> client);
-
   bottle::uv::Loop& loop_;
   const PipelockConfig& cfg_;
   RequestPolicy policy_;
   DecisionLog& log_;
-  bottle::uv::ConnectionSet<ProxyConnection> connections_;
-  bottle::uv::TcpListener listener_;
+  bottle::uv::TcpServer<ProxyConnection> server_;
 };
 
 }  // namespace pipelock

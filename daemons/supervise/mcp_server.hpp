@@ -6,9 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/loop.hpp"
-#include "bottle/uv/tcp.hpp"
+#include "bottle/uv/tcp_server.hpp"
 #include "bottle/uv/timer.hpp"
 #include "mcp_endpoint.hpp"
 
@@ -46,7 +45,7 @@ class McpServer {
   McpServer(const McpServer&) = delete;
   McpServer& operator=(const McpServer&) = delete;
 
-  int port() const { return listener_.port(); }
+  int port() const { return server_.port(); }
   // Closes the listener and every connection, ending open streams cleanly.
   void stop();
 
@@ -60,7 +59,6 @@ class McpServer {
   void end_streams_of(const std::string& session_id);
 
  private:
-  void accept(std::unique_ptr<bottle::uv::TcpStream> client);
   // Closes the connection idle the longest; false when none is idle.
   bool evict_idle_connection();
   void arm_session_sweep();
@@ -69,9 +67,8 @@ class McpServer {
   const ServerSettings& settings_;
   McpEndpoint& endpoint_;
   spdlog::logger& log_;
-  bottle::uv::ConnectionSet<McpConnection> connections_;
   bottle::uv::Timer session_sweep_;
-  bottle::uv::TcpListener listener_;
+  bottle::uv::TcpServer<McpConnection> server_;
 };
 
 }  // namespace supervise

@@ -178,6 +178,7 @@ void TcpListener::listen(int backlog, const std::string& what) {
 }
 
 std::string TcpListener::address() const {
+  if (handle_.get() == nullptr) return "?";
   sockaddr_storage ss{};
   int len = sizeof ss;
   if (uv_tcp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
@@ -185,6 +186,7 @@ std::string TcpListener::address() const {
 }
 
 int TcpListener::port() const {
+  if (handle_.get() == nullptr) return 0;
   sockaddr_storage ss{};
   int len = sizeof ss;
   uv_tcp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&ss), &len);

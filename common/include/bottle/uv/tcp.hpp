@@ -63,9 +63,9 @@ class TcpListener {
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
-  // The port actually bound (when 0 was asked for).
+  // The port actually bound (when 0 was asked for); 0 once closed.
   int port() const;
-  // "host:port" actually bound, for logs.
+  // "host:port" actually bound, for logs; "?" once closed.
   std::string address() const;
   // Stops listening now, freeing the port for a successor.
   void close() { handle_.close(); }
