@@ -8,11 +8,16 @@
 
 #include "bottle/http/chunked.hpp"
 #include "bottle/http/loggable_target.hpp"
+#include "bottle/http/message_codings.hpp"
 #include "bottle/text/join.hpp"
 #include "git_push_guard.hpp"
-#include "message_codings.hpp"
 
 namespace egress {
+
+using bottle::http::BodyInflater;
+using bottle::http::content_coding_of;
+using bottle::http::ContentCoding;
+using bottle::http::plain_transfer_coding;
 
 namespace http = boost::beast::http;
 using bottle::http::chunk;

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "bottle/tls/client_context.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp_server.hpp"
 #include "connection_context.hpp"
@@ -13,7 +14,6 @@
 #include "live_routes.hpp"
 #include "proxy_settings.hpp"
 #include "request_log.hpp"
-#include "tls_context.hpp"
 #include "token_store.hpp"
 
 namespace egress {
@@ -28,7 +28,7 @@ class EgressServer : private ConnectionContext {
     const EgressSettings& settings;
     LiveRoutes& routes;
     const TokenStore& tokens;
-    const TlsContext& tls;
+    const bottle::tls::ClientContext& tls;
     const ProxySettings& proxies;
     RequestLog& log;
   };

@@ -10,13 +10,13 @@
 #include "bottle/config/config_error.hpp"
 #include "bottle/daemon_main.hpp"
 #include "bottle/text/terminal_escape.hpp"
+#include "bottle/tls/client_context.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/signal.hpp"
 #include "egress_server.hpp"
 #include "live_routes.hpp"
 #include "proxy_settings.hpp"
 #include "request_log.hpp"
-#include "tls_context.hpp"
 #include "token_store.hpp"
 
 extern char** environ;
@@ -78,11 +78,11 @@ int main(int argc, char** argv) {
   const egress::TokenStore tokens = egress::TokenStore::from_environment(environ);
   std::unique_ptr<egress::LiveRoutes> routes;
   egress::ProxySettings proxies;
-  std::unique_ptr<egress::TlsContext> tls;
+  std::unique_ptr<bottle::tls::ClientContext> tls;
   try {
     routes = std::make_unique<egress::LiveRoutes>(routes_path, tokens);
     proxies = egress::ProxySettings::from_environment();
-    tls = std::make_unique<egress::TlsContext>(ca_files);
+    tls = std::make_unique<bottle::tls::ClientContext>(ca_files);
   } catch (const std::exception& e) {
     log->error("{}", bottle::text::escape_for_terminal(e.what()));
     return bottle::kDaemonConfig;

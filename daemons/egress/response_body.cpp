@@ -3,9 +3,9 @@
 namespace egress {
 
 ResponseBody::ResponseBody(const ReflectionPatterns& patterns,
-                           std::optional<BodyInflater::Coding> coding)
+                           std::optional<bottle::http::BodyInflater::Coding> coding)
     : matcher_(patterns) {
-  if (coding) inflater_ = std::make_unique<BodyInflater>(*coding);
+  if (coding) inflater_ = std::make_unique<bottle::http::BodyInflater>(*coding);
 }
 
 bool ResponseBody::take(std::string_view in, std::string& out, std::size_t budget) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "body_inflater.hpp"
+#include "bottle/http/body_inflater.hpp"
 #include "reflection_matcher.hpp"
 
 namespace egress {
@@ -18,7 +18,8 @@ namespace egress {
 // what the budget did not cover stays here (backlogged()) until resume().
 class ResponseBody {
  public:
-  ResponseBody(const ReflectionPatterns& patterns, std::optional<BodyInflater::Coding> coding);
+  ResponseBody(const ReflectionPatterns& patterns,
+               std::optional<bottle::http::BodyInflater::Coding> coding);
 
   // Takes the next bytes from the upstream and appends to `out` what the
   // agent may have now. False when coded data is not valid.
@@ -34,7 +35,7 @@ class ResponseBody {
 
  private:
   ReflectionMatcher matcher_;
-  std::unique_ptr<BodyInflater> inflater_;
+  std::unique_ptr<bottle::http::BodyInflater> inflater_;
   std::string coded_;    // taken and not decoded yet
   std::string decoded_;  // reused between calls
 };

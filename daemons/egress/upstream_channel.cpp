@@ -14,7 +14,7 @@ namespace {
 constexpr std::size_t kMaxProxyReply = 16 * 1024;
 }
 
-UpstreamChannel::UpstreamChannel(bottle::uv::Loop& loop, const TlsContext& tls,
+UpstreamChannel::UpstreamChannel(bottle::uv::Loop& loop, const bottle::tls::ClientContext& tls,
                                  const ProxySettings& proxies, std::string host, int port,
                                  Callbacks callbacks)
     : loop_(loop),
@@ -118,7 +118,7 @@ void UpstreamChannel::on_proxy_reply(std::string_view data) {
 
 void UpstreamChannel::start_tls(std::string_view early) {
   try {
-    tls_ = std::make_unique<TlsClient>(tls_context_, host_);
+    tls_ = bottle::tls::Session::client(tls_context_, host_);
   } catch (const std::exception& e) {
     fail(e.what());
     return;

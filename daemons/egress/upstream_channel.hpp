@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "bottle/tls/session.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
 #include "proxy_settings.hpp"
-#include "tls_client.hpp"
 
 namespace egress {
 
@@ -30,8 +30,8 @@ class UpstreamChannel {
     std::function<void()> drained;  // a write reached the kernel
   };
 
-  UpstreamChannel(bottle::uv::Loop& loop, const TlsContext& tls, const ProxySettings& proxies,
-                  std::string host, int port, Callbacks callbacks);
+  UpstreamChannel(bottle::uv::Loop& loop, const bottle::tls::ClientContext& tls,
+                  const ProxySettings& proxies, std::string host, int port, Callbacks callbacks);
   UpstreamChannel(const UpstreamChannel&) = delete;
   UpstreamChannel& operator=(const UpstreamChannel&) = delete;
 
@@ -53,7 +53,7 @@ class UpstreamChannel {
   void fail(const std::string& why);
 
   bottle::uv::Loop& loop_;
-  const TlsContext& tls_context_;
+  const bottle::tls::ClientContext& tls_context_;
   std::optional<ProxySettings::Proxy> proxy_;
   std::string host_;
   int port_;
@@ -62,7 +62,7 @@ class UpstreamChannel {
   std::vector<sockaddr_storage> addresses_;
   std::size_t next_address_ = 0;
   std::unique_ptr<bottle::uv::TcpStream> tcp_;
-  std::unique_ptr<TlsClient> tls_;
+  std::unique_ptr<bottle::tls::Session> tls_;
   std::string proxy_reply_;
   bool ready_ = false;
   bool failed_ = false;

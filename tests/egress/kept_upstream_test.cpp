@@ -18,7 +18,7 @@ class KeptUpstreamTest : public ::testing::Test {
                                              UpstreamChannel::Callbacks{});
   }
   bottle::uv::Loop loop_;
-  TlsContext tls_{{}};
+  bottle::tls::ClientContext tls_{{}};
   ProxySettings proxies_;
   KeptUpstream kept_;
   Clock::time_point t0_ = Clock::now();

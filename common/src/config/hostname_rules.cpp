@@ -56,6 +56,16 @@ constexpr std::array<std::string_view, 11> kInternalTopLevel = {
 
 }  // namespace
 
+std::optional<std::string> registrable_domain(std::string_view raw) {
+  const std::string host(raw);
+  if (host.empty() || looks_like_ip_literal(host)) return std::nullopt;
+  const psl_ctx_t* list = public_suffix_list();
+  if (!list) return std::nullopt;
+  const char* domain = psl_registrable_domain(list, host.c_str());
+  if (!domain) return std::nullopt;
+  return std::string(domain);
+}
+
 std::optional<std::string> public_site_problem(std::string_view raw) {
   const std::string normal = normalize_hostname(raw);
   const bool wildcard = normal.starts_with("*.");

@@ -433,4 +433,13 @@ RuleSet parse_gitleaks_config(std::string_view text, const std::string& source,
   return parse(text, source, options, 0);
 }
 
+Regex compile_rule_regex(const std::string& expression, std::string* error) {
+  auto re = std::make_shared<const RE2>(expression, rule_options());
+  if (!re->ok()) {
+    if (error) *error = re->error();
+    return nullptr;
+  }
+  return re;
+}
+
 }  // namespace bottle::secrets

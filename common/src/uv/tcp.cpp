@@ -143,6 +143,25 @@ std::string TcpStream::peer() const {
   return format_address(ss);
 }
 
+bool TcpStream::peer_is_local() const {
+  sockaddr_storage peer{}, local{};
+  int peer_len = sizeof peer, local_len = sizeof local;
+  if (uv_tcp_getpeername(handle_.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 ||
+      uv_tcp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+      peer.ss_family != local.ss_family) {
+    return false;
+  }
+  if (peer.ss_family == AF_INET) {
+    return reinterpret_cast<sockaddr_in*>(&peer)->sin_addr.s_addr ==
+           reinterpret_cast<sockaddr_in*>(&local)->sin_addr.s_addr;
+  }
+  if (peer.ss_family == AF_INET6) {
+    return std::memcmp(&reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr,
+                       &reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr, 16) == 0;
+  }
+  return false;
+}
+
 TcpListener::TcpListener(Loop& loop, const std::string& host, int port, int backlog,
                          AcceptFn on_accept)
     : loop_(loop), on_accept_(std::move(on_accept)) {

@@ -41,6 +41,12 @@ std::optional<std::string> hostname_problem(std::string_view host, Wildcards wil
 //     data when it is newer than libpsl's own copy), private suffixes included.
 std::optional<std::string> public_site_problem(std::string_view host);
 
+// The name a registrant controls everything under: `host` less its labels
+// left of its public suffix plus one (registrable_domain("a.b.example.co.uk")
+// is "example.co.uk"), by the same Public Suffix List; nothing for a public
+// suffix itself or an IP literal. `host` in normal form.
+std::optional<std::string> registrable_domain(std::string_view host);
+
 // Lower case, without the trailing dot: the form stored in configs.
 std::string normalize_hostname(std::string_view host);
 

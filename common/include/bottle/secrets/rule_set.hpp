@@ -43,6 +43,10 @@ struct Rule {
   std::vector<Allowlist> allowlists;
 };
 
+// `expression` compiled as every rule's is (Go's syntax, RE2's memory
+// bound); null when RE2 refuses it, with `error` saying why.
+Regex compile_rule_regex(const std::string& expression, std::string* error);
+
 // A loaded configuration: the rules, the allowlists that apply to all of them,
 // and what the loader warns about (keys gitleaks defines that are not used here).
 struct RuleSet {

@@ -18,6 +18,13 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+constexpr bool ascii_isdigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool ascii_isalpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool ascii_isalnum(char c) { return ascii_isdigit(c) || ascii_isalpha(c); }
+constexpr bool ascii_isxdigit(char c) {
+  return ascii_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -38,6 +38,11 @@ class TcpStream {
   size_t write_queue_bytes() const;
   // "address:port" of the peer, for logs.
   std::string peer() const;
+  // Whether the peer is this host itself: its address is the one it
+  // connected to, which only a client in the same network namespace has (a
+  // TCP handshake from a spoofed address never completes: the replies go to
+  // the real one).
+  bool peer_is_local() const;
   uv_tcp_t* raw() const { return handle_.get(); }
 
  private:

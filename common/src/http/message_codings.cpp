@@ -1,9 +1,9 @@
-#include "message_codings.hpp"
+#include "bottle/http/message_codings.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <string_view>
 
-namespace egress {
+namespace bottle::http {
 
 namespace http = boost::beast::http;
 
@@ -53,4 +53,4 @@ ContentCoding content_coding_of(const http::fields& fields) {
   return coding;
 }
 
-}  // namespace egress
+}  // namespace bottle::http

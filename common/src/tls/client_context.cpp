@@ -1,10 +1,10 @@
-#include "tls_context.hpp"
+#include "bottle/tls/client_context.hpp"
 
 #include <openssl/err.h>
 
 #include <stdexcept>
 
-namespace egress {
+namespace bottle::tls {
 
 std::string openssl_error(const std::string& fallback) {
   const unsigned long code = ERR_get_error();
@@ -15,7 +15,7 @@ std::string openssl_error(const std::string& fallback) {
   return text;
 }
 
-TlsContext::TlsContext(const std::vector<std::string>& extra_ca_files)
+ClientContext::ClientContext(const std::vector<std::string>& extra_ca_files)
     : ctx_(SSL_CTX_new(TLS_client_method())) {
   if (!ctx_) throw std::runtime_error("TLS: " + openssl_error("cannot create a context"));
   SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
@@ -30,4 +30,4 @@ TlsContext::TlsContext(const std::vector<std::string>& extra_ca_files)
   }
 }
 
-}  // namespace egress
+}  // namespace bottle::tls

@@ -1,8 +1,8 @@
-#include "body_inflater.hpp"
+#include "bottle/http/body_inflater.hpp"
 
 #include <algorithm>
 
-namespace egress {
+namespace bottle::http {
 
 namespace {
 constexpr std::size_t kStep = 16 * 1024;
@@ -81,4 +81,4 @@ std::optional<std::size_t> BodyInflater::run(std::string_view in, std::string& o
   return in.size() - stream_.avail_in;
 }
 
-}  // namespace egress
+}  // namespace bottle::http

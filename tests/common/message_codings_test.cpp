@@ -1,8 +1,8 @@
-#include "message_codings.hpp"
+#include "bottle/http/message_codings.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace egress;
+using namespace bottle::http;
 namespace http = boost::beast::http;
 
 namespace {

@@ -3,7 +3,7 @@
 #include <boost/beast/http/fields.hpp>
 #include <string>
 
-namespace egress {
+namespace bottle::http {
 
 // Whether a message's Transfer-Encoding is one egress reads unambiguously:
 // absent, or one field that says exactly "chunked". "chunked, identity" is
@@ -19,4 +19,4 @@ struct ContentCoding {
 };
 ContentCoding content_coding_of(const boost::beast::http::fields& fields);
 
-}  // namespace egress
+}  // namespace bottle::http

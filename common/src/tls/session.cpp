@@ -1,4 +1,4 @@
-#include "tls_client.hpp"
+#include "bottle/tls/session.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace egress {
+namespace bottle::tls {
 
 namespace {
 
@@ -17,8 +17,8 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-TlsClient::TlsClient(const TlsContext& ctx, const std::string& host)
-    : ssl_(SSL_new(ctx.get())), host_(host) {
+Session::Session(SSL* ssl, std::string peer, bool client)
+    : ssl_(ssl), peer_(std::move(peer)), client_(client) {
   if (!ssl_) throw std::runtime_error("TLS: " + openssl_error("cannot create a session"));
   network_in_ = BIO_new(BIO_s_mem());
   network_out_ = BIO_new(BIO_s_mem());
@@ -28,40 +28,57 @@ TlsClient::TlsClient(const TlsContext& ctx, const std::string& host)
     throw std::runtime_error("TLS: out of memory");
   }
   SSL_set_bio(ssl_.get(), network_in_, network_out_);
-  SSL_set_connect_state(ssl_.get());
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
+  if (client_) {
+    SSL_set_connect_state(ssl_.get());
+  } else {
+    SSL_set_accept_state(ssl_.get());
+  }
+}
+
+std::unique_ptr<Session> Session::client(const ClientContext& ctx, const std::string& host) {
+  std::unique_ptr<Session> s(new Session(SSL_new(ctx.get()), host, true));
+  SSL* ssl = s->ssl_.get();
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   if (is_ip_literal(host)) {
     X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
   } else {
-    SSL_set_tlsext_host_name(ssl_.get(), host.c_str());
+    SSL_set_tlsext_host_name(ssl, host.c_str());
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
   }
   static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-  SSL_set_alpn_protos(ssl_.get(), kAlpn, sizeof kAlpn);
+  SSL_set_alpn_protos(ssl, kAlpn, sizeof kAlpn);
+  return s;
 }
 
-void TlsClient::start() {
+std::unique_ptr<Session> Session::server(SSL* ssl, const std::string& peer) {
+  return std::unique_ptr<Session>(new Session(ssl, peer, false));
+}
+
+void Session::start() {
+  if (!client_) return;
   ERR_clear_error();
   SSL_do_handshake(ssl_.get());
 }
 
-std::optional<std::string> TlsClient::failure(int rc) {
+std::optional<std::string> Session::failure(int rc) {
   const int err = SSL_get_error(ssl_.get(), rc);
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return std::nullopt;
   if (err == SSL_ERROR_ZERO_RETURN) {
     peer_closed_ = true;
     return std::nullopt;
   }
-  const long verify = SSL_get_verify_result(ssl_.get());
-  if (!established_ && verify != X509_V_OK) {
-    ERR_clear_error();
-    return "certificate of " + host_ + " not trusted: " + X509_verify_cert_error_string(verify);
+  if (client_) {
+    const long verify = SSL_get_verify_result(ssl_.get());
+    if (!established_ && verify != X509_V_OK) {
+      ERR_clear_error();
+      return "certificate of " + peer_ + " not trusted: " + X509_verify_cert_error_string(verify);
+    }
   }
-  return "TLS with " + host_ + ": " + openssl_error("the session failed");
+  return "TLS with " + peer_ + ": " + openssl_error("the session failed");
 }
 
-std::optional<std::string> TlsClient::receive(std::string_view ciphertext, std::string& plaintext) {
+std::optional<std::string> Session::receive(std::string_view ciphertext, std::string& plaintext) {
   ERR_clear_error();
   if (!ciphertext.empty() &&
       BIO_write(network_in_, ciphertext.data(), static_cast<int>(ciphertext.size())) !=
@@ -73,9 +90,11 @@ std::optional<std::string> TlsClient::receive(std::string_view ciphertext, std::
     if (rc != 1) return failure(rc);
     established_ = true;
     if (!pending_.empty()) {
-      send(pending_);
+      std::string held = std::move(pending_);
       pending_.clear();
+      send(held);
     }
+    if (close_pending_) close();
   }
   char buf[16384];
   for (;;) {
@@ -88,7 +107,7 @@ std::optional<std::string> TlsClient::receive(std::string_view ciphertext, std::
   }
 }
 
-void TlsClient::send(std::string_view plaintext) {
+void Session::send(std::string_view plaintext) {
   if (!established_) {
     pending_.append(plaintext);
     return;
@@ -102,7 +121,16 @@ void TlsClient::send(std::string_view plaintext) {
   }
 }
 
-std::string TlsClient::take_output() {
+void Session::close() {
+  if (!established_) {
+    close_pending_ = true;
+    return;
+  }
+  ERR_clear_error();
+  SSL_shutdown(ssl_.get());
+}
+
+std::string Session::take_output() {
   std::string out;
   char buf[16384];
   for (;;) {
@@ -113,4 +141,4 @@ std::string TlsClient::take_output() {
   return out;
 }
 
-}  // namespace egress
+}  // namespace bottle::tls

@@ -6,16 +6,17 @@
 #include <string>
 #include <vector>
 
-namespace egress {
+namespace bottle::tls {
 
-// The client TLS settings every upstream connection shares: TLS 1.2 or
-// later, peer verification always on, trusting the system's CA set plus the
-// extra CA files egress was given (pipelock's per-bottle CA, should pipelock
-// intercept TLS). There is deliberately no way to turn verification off.
-class TlsContext {
+// The client TLS settings every upstream connection of a daemon shares:
+// TLS 1.2 or later, peer verification always on, trusting the system's CA
+// set plus the extra CA files given (pipelock's per-bottle CA for egress; an
+// operator's own for private upstreams). There is deliberately no way to
+// turn verification off.
+class ClientContext {
  public:
   // Throws std::runtime_error naming the file that cannot be loaded.
-  explicit TlsContext(const std::vector<std::string>& extra_ca_files);
+  explicit ClientContext(const std::vector<std::string>& extra_ca_files);
   SSL_CTX* get() const { return ctx_.get(); }
 
  private:
@@ -28,4 +29,4 @@ class TlsContext {
 // The first error on OpenSSL's error queue, as text (and the queue cleared).
 std::string openssl_error(const std::string& fallback);
 
-}  // namespace egress
+}  // namespace bottle::tls

@@ -1,30 +1,15 @@
-#include "body_inflater.hpp"
+#include "bottle/http/body_inflater.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <random>
 
-#include "response_body.hpp"
+#include "zlib_compress.hpp"
 
-using namespace egress;
+using bottle::http::BodyInflater;
+using bottle_test::compressed;
 
 namespace {
-
-// `text` compressed by zlib: window_bits 15+16 gzip, 15 zlib, -15 raw deflate.
-std::string compressed(const std::string& text, int window_bits) {
-  z_stream s{};
-  deflateInit2(&s, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&s, text.size()) + 32, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  deflate(&s, Z_FINISH);
-  out.resize(out.size() - s.avail_out);
-  deflateEnd(&s);
-  return out;
-}
 
 // Feeds `coded` in pieces of `piece` bytes, with an unlimited budget.
 std::optional<std::string> inflated(BodyInflater::Coding coding, const std::string& coded,
@@ -97,30 +82,4 @@ TEST(BodyInflater, ABombIsDecodedNoFasterThanTheBudgetAllows) {
   }
   EXPECT_EQ(total, zeros.size());
   EXPECT_TRUE(inflater.complete());
-}
-
-TEST(ResponseBody, AGzippedBodyIsDecodedAndTheTokenReplacedAcrossPieces) {
-  const std::string token = "svc-9f8e7d6c5b4a-secret";
-  const ReflectionPatterns patterns(token);
-  const std::string plain = "{\"echo\": \"" + token + "\"}\n" + kText;
-  const std::string gz = compressed(plain, 31);
-  ResponseBody body(patterns, BodyInflater::Coding::kGzip);
-  std::string out;
-  for (std::size_t at = 0; at < gz.size(); at += 5) {
-    ASSERT_TRUE(body.take(std::string_view(gz).substr(at, 5), out, 1024));
-    while (body.backlogged()) ASSERT_TRUE(body.resume(out, 1024));
-  }
-  ASSERT_TRUE(body.finish(out));
-  EXPECT_EQ(out, "{\"echo\": \"" + std::string(token.size(), '*') + "\"}\n" + kText);
-  EXPECT_EQ(body.matcher().replaced(), 1u);
-}
-
-TEST(ResponseBody, APlainBodyPassesThroughTheGuardAlone) {
-  const ReflectionPatterns patterns("svc-9f8e7d6c5b4a-secret");
-  ResponseBody body(patterns, std::nullopt);
-  std::string out;
-  ASSERT_TRUE(body.take("nothing to see", out, 1));
-  EXPECT_FALSE(body.backlogged());
-  ASSERT_TRUE(body.finish(out));
-  EXPECT_EQ(out, "nothing to see");
 }

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace egress {
+namespace bottle::http {
 
 // Decodes a response body sent with Content-Encoding gzip or deflate, piece
 // by piece, so that the reflection guard can read it. zlib (Debian's, a
@@ -49,4 +49,4 @@ class BodyInflater {
   std::size_t total_in_ = 0;
 };
 
-}  // namespace egress
+}  // namespace bottle::http
