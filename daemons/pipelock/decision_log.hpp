@@ -15,6 +15,10 @@ struct Decision {
   std::string method;
   std::string host;
   int port = 0;
+  // Inside an intercepted tunnel, each request's target as a log may show it
+  // (query values redacted) and the DLP rule that refused it.
+  std::string path;
+  std::string rule;
   bool allowed = false;
   std::string reason;
   std::uint64_t bytes_to_upstream = 0;

@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/daemon_main.hpp"
@@ -19,6 +22,7 @@
 #include "bottle/uv/signal.hpp"
 #include "bottle/uv/timer.hpp"
 #include "decision_log.hpp"
+#include "interception.hpp"
 #include "pipelock_config.hpp"
 #include "proxy_server.hpp"
 
@@ -26,7 +30,14 @@ int main(int argc, char** argv) {
   CLI::App app{"pipelock: the allowlisting forward proxy of a bottle"};
   std::string config_path = "/etc/bottle/pipelock/pipelock.yaml";
   bool check_only = false;
+  std::string shipped_rules = "/usr/local/share/bottle/secrets/rules.toml";
+  std::vector<std::string> upstream_cas;
   app.add_option("--config", config_path, "pipelock.yaml")->capture_default_str();
+  app.add_option("--secret-rules", shipped_rules,
+                 "the shipped secret rules (git-gate's), read for DLP under tls_interception")
+      ->capture_default_str();
+  app.add_option("--upstream-ca", upstream_cas,
+                 "a CA file trusted for intercepted upstreams besides the system's (repeatable)");
   app.add_flag("--check", check_only, "check the config and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -40,6 +51,17 @@ int main(int argc, char** argv) {
     return bottle::kDaemonConfig;
   }
   for (const auto& w : cfg.warnings) log->warn("{}", w);
+  std::unique_ptr<pipelock::Interception> interception;
+  if (cfg.tls.enabled) {
+    try {
+      interception = std::make_unique<pipelock::Interception>(cfg, shipped_rules, upstream_cas);
+    } catch (const std::exception& e) {
+      log->error("tls_interception: {}", bottle::text::escape_for_terminal(e.what()));
+      return bottle::kDaemonConfig;
+    }
+    log->info("tls_interception on: {} DLP rules, {} passthrough domains",
+              interception->rule_count(), cfg.tls.passthrough_domains.size());
+  }
   if (check_only) {
     std::cout << config_path << ": ok\n";
     return bottle::kDaemonOk;
@@ -56,7 +78,7 @@ int main(int argc, char** argv) {
       pipelock::DecisionLog decisions(loop, cfg.logging.output == "stderr" ? 2 : 1,
                                       cfg.logging.format == "json", cfg.logging.include_allowed,
                                       cfg.logging.include_blocked);
-      pipelock::ProxyServer server(loop, cfg, decisions, inherited);
+      pipelock::ProxyServer server(loop, cfg, decisions, inherited, interception.get());
       if (inherited) {
         log->info(
             "listening on {} (the supervisor's socket; fetch_proxy.listen {}:{} unused) ({} "

@@ -6,10 +6,12 @@
 
 #include <charconv>
 #include <set>
+#include <sstream>
 
 #include "bottle/config/config_error.hpp"
 #include "bottle/config/hostname_rules.hpp"
 #include "bottle/net/listen_address.hpp"
+#include "bottle/secrets/rule_set.hpp"
 #include "bottle/text/join.hpp"
 #include "public_pipelock_keys.hpp"
 #include "ssrf_policy.hpp"
@@ -32,6 +34,9 @@ const std::set<std::string> kImplemented = {"version",
                                             "trusted_domains",
                                             "fetch_proxy",
                                             "fetch_proxy.listen",
+                                            "fetch_proxy.monitoring",
+                                            "fetch_proxy.monitoring.subdomain_entropy_threshold",
+                                            "fetch_proxy.monitoring.subdomain_entropy_exclusions",
                                             "forward_proxy",
                                             "forward_proxy.enabled",
                                             "forward_proxy.max_tunnel_seconds",
@@ -51,6 +56,14 @@ const std::set<std::string> kImplemented = {"version",
                                             "tls_interception.passthrough_domains",
                                             "tls_interception.cert_ttl",
                                             "tls_interception.cert_cache_size",
+                                            "dlp",
+                                            "dlp.include_defaults",
+                                            "dlp.patterns",
+                                            "dlp.patterns[].name",
+                                            "dlp.patterns[].regex",
+                                            "request_body_scanning",
+                                            "request_body_scanning.enabled",
+                                            "request_body_scanning.max_body_bytes",
                                             "logging",
                                             "logging.format",
                                             "logging.output",
@@ -63,6 +76,12 @@ const std::set<std::string> kOwnKeys = {
     "forward_proxy.allowed_ports", "forward_proxy.max_connections",
     "forward_proxy.max_header_bytes", "forward_proxy.header_timeout_seconds"};
 constexpr int kMaxDepth = 32;
+
+std::string fmt_number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
 
 std::string child_path(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
@@ -181,6 +200,15 @@ class Reader {
     }
     return v;
   }
+  double number(const YAML::Node& n, const std::string& key, double min, double max) {
+    double v = 0;
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !(v >= min && v <= max)) {
+      ctx_.fail(n, key, "must be a number from " + fmt_number(min) + " to " + fmt_number(max));
+    }
+    return v;
+  }
   std::vector<std::string> hosts(const YAML::Node& n, const std::string& key) {
     if (!n.IsSequence()) ctx_.fail(n, key, "must be a list of hostnames");
     std::vector<std::string> out;
@@ -212,20 +240,11 @@ class Reader {
     cfg_.listen_host = address->host;
     cfg_.listen_port = address->port;
   }
-  void check_duration(const YAML::Node& n, const std::string& key) {
+  std::chrono::seconds duration(const YAML::Node& n, const std::string& key) {
     const std::string s = str(n, key);
-    bool ok = !s.empty();
-    bool digit_before = false;
-    for (char c : s) {
-      if (std::isdigit(static_cast<unsigned char>(c))) {
-        digit_before = true;
-      } else if ((c == 'h' || c == 'm' || c == 's') && digit_before) {
-        digit_before = false;
-      } else {
-        ok = false;
-      }
-    }
-    if (!ok || digit_before) ctx_.fail(n, key, "'" + s + "' must be a duration such as 24h or 90m");
+    const auto seconds = parse_duration(s);
+    if (!seconds) ctx_.fail(n, key, "'" + s + "' must be a duration such as 24h or 90m");
+    return *seconds;
   }
   void key_file(const YAML::Node& n, const std::string& key, bool secret) {
     const std::string path = str(n, key);
@@ -247,6 +266,24 @@ class Reader {
 };
 
 }  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  long long total = 0;
+  long long number = -1;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      number = (number < 0 ? 0 : number) * 10 + (c - '0');
+      if (number > 100LL * 365 * 86400) return std::nullopt;
+      continue;
+    }
+    const long long unit = c == 'h' ? 3600 : c == 'm' ? 60 : c == 's' ? 1 : 0;
+    if (unit == 0 || number < 0) return std::nullopt;
+    total += number * unit;
+    number = -1;
+  }
+  if (number >= 0 || total <= 0) return std::nullopt;
+  return std::chrono::seconds(total);
+}
 
 PipelockConfig parse_pipelock_config(const std::string& text, const std::string& source) {
   const YamlContext ctx(source);
@@ -289,6 +326,22 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
   });
   section("fetch_proxy", [&](const YAML::Node& f) {
     if (auto l = f["listen"]) r.attempt([&] { r.listen(l, "fetch_proxy.listen"); });
+    const YAML::Node m = f["monitoring"];
+    if (!m) return;
+    if (!m.IsMap()) ctx.fail(m, "fetch_proxy.monitoring", "must be a mapping");
+    r.attempt([&] {
+      if (auto n = m["subdomain_entropy_threshold"]) {
+        // 8 bits is the most a byte can carry: above it the check is off in all but name.
+        cfg.monitoring.subdomain_entropy_threshold =
+            r.number(n, "fetch_proxy.monitoring.subdomain_entropy_threshold", 0, 8);
+      }
+    });
+    r.attempt([&] {
+      if (auto n = m["subdomain_entropy_exclusions"]) {
+        cfg.monitoring.subdomain_entropy_exclusions =
+            r.hosts(n, "fetch_proxy.monitoring.subdomain_entropy_exclusions");
+      }
+    });
   });
   section("forward_proxy", [&](const YAML::Node& f) {
     auto each = [&](const char* key, auto&& read) {
@@ -358,7 +411,7 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
     });
     r.attempt([&] {
       if (auto n = t["cert_ttl"]) {
-        r.check_duration(n, "tls_interception.cert_ttl");
+        cfg.tls.cert_ttl_seconds = r.duration(n, "tls_interception.cert_ttl");
         cfg.tls.cert_ttl = n.Scalar();
       }
     });
@@ -376,10 +429,46 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
         r.key_file(t["ca_cert"], "tls_interception.ca_cert", false);
         r.key_file(t["ca_key"], "tls_interception.ca_key", true);
       });
-      cfg.warnings.push_back(source +
-                             ": tls_interception is not implemented yet: CONNECT tunnels "
-                             "pass through uninspected");
     }
+  });
+  section("dlp", [&](const YAML::Node& d) {
+    r.attempt([&] {
+      if (auto n = d["include_defaults"]) {
+        cfg.dlp.include_defaults = r.boolean(n, "dlp.include_defaults");
+      }
+    });
+    r.attempt([&] {
+      const YAML::Node list = d["patterns"];
+      if (!list) return;
+      if (!list.IsSequence()) ctx.fail(list, "dlp.patterns", "must be a list of {name, regex}");
+      for (const auto& item : list) {
+        if (!item.IsMap())
+          ctx.fail(item, "dlp.patterns", "each pattern is a {name, regex} mapping");
+        for (const char* key : {"name", "regex"}) {
+          if (!item[key]) ctx.fail(item, std::string("dlp.patterns[].") + key, "is required");
+        }
+        PipelockConfig::Dlp::Pattern p{r.str(item["name"], "dlp.patterns[].name"),
+                                       r.str(item["regex"], "dlp.patterns[].regex")};
+        std::string error;
+        if (!bottle::secrets::compile_rule_regex(p.regex, &error)) {
+          ctx.fail(item["regex"], "dlp.patterns[].regex",
+                   "'" + p.regex + "' is not an RE2 expression: " + error);
+        }
+        cfg.dlp.patterns.push_back(std::move(p));
+      }
+    });
+  });
+  section("request_body_scanning", [&](const YAML::Node& b) {
+    r.attempt([&] {
+      if (auto n = b["enabled"])
+        cfg.dlp.scan_bodies = r.boolean(n, "request_body_scanning.enabled");
+    });
+    r.attempt([&] {
+      if (auto n = b["max_body_bytes"]) {
+        cfg.dlp.max_body_bytes = static_cast<std::size_t>(
+            r.integer(n, "request_body_scanning.max_body_bytes", 1024, 1 << 30));
+      }
+    });
   });
   section("logging", [&](const YAML::Node& l) {
     r.attempt([&] {

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ip_address.hpp"
@@ -38,14 +42,38 @@ struct PipelockConfig {
   std::vector<std::string> trusted_domains;
   std::map<std::string, std::vector<IpAddress>> host_overrides;  // dns.host_overrides
 
+  // fetch_proxy.monitoring: data smuggled out in a host name, judged
+  // before the name is resolved (see hostname_exfiltration.hpp).
+  struct Monitoring {
+    double subdomain_entropy_threshold = 4.0;  // 0 turns the check off
+    std::vector<std::string> subdomain_entropy_exclusions;
+  } monitoring;
+
   struct Tls {
     bool enabled = false;
     std::string ca_cert;
     std::string ca_key;
     std::vector<std::string> passthrough_domains;
     std::string cert_ttl = "24h";
+    std::chrono::seconds cert_ttl_seconds{24 * 3600};
     int cert_cache_size = 10000;
   } tls;
+
+  // Data-loss prevention on what intercepted requests carry (see
+  // request_dlp.hpp), tuned by the public pipelock's `dlp` and
+  // `request_body_scanning` keys.
+  struct Dlp {
+    bool include_defaults = true;  // the shipped rules, git-gate's
+    bool scan_bodies = true;       // request_body_scanning.enabled
+    struct Pattern {
+      std::string name;
+      std::string regex;
+    };
+    std::vector<Pattern> patterns;
+    // request_body_scanning.max_body_bytes: a larger body is refused (413),
+    // since what is not read cannot be let through.
+    std::size_t max_body_bytes = 8u << 20;
+  } dlp;
 
   struct Logging {
     std::string format = "json";    // json | text
@@ -61,6 +89,10 @@ struct PipelockConfig {
   // audit mode, or enforce: false: decisions are logged, nothing is refused.
   bool blocking() const { return enforce && mode != "audit"; }
 };
+
+// "24h", "90m", "1h30m", "45s" as seconds (the forms pipelock.yaml's
+// durations take); nothing for anything else, or zero.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 // Throws bottle::config::ConfigError naming the file, line and key.
 PipelockConfig parse_pipelock_config(const std::string& text, const std::string& source);

@@ -12,6 +12,7 @@
 #include "bottle/http/chunked.hpp"
 #include "bottle/http/loggable_target.hpp"
 #include "bottle/http/response.hpp"
+#include "interception.hpp"
 #include "proxy_server.hpp"
 
 namespace pipelock {
@@ -41,6 +42,7 @@ ProxyConnection::ProxyConnection(ProxyServer& server, std::uint64_t id,
       lifetime_timer_(server.loop()),
       started_(std::chrono::steady_clock::now()) {
   decision_.client = client_->peer();
+  client_local_ = client_->peer_is_local();
   // pipelock bounds the whole head itself (read_head); Beast's own limit,
   // which leaves the request line out, is only a backstop.
   parser_->header_limit(static_cast<std::uint32_t>(server.config().max_header_bytes));
@@ -84,6 +86,11 @@ void ProxyConnection::on_client_data(std::string_view data) {
       // dropped (and to see the client's end), never forwarded.
       unforwarded_bytes_ += data.size();
       return;
+    case ClientStream::intercepted:
+      decision_.bytes_to_upstream += data.size();
+      touch();
+      session_->from_client(data);
+      return;
   }
 }
 
@@ -113,6 +120,10 @@ void ProxyConnection::on_client_end(int status) {
     return;
   }
   client_done_ = true;
+  if (session_) {
+    session_->client_ended();
+    return;
+  }
   if (upstream_ && client_stream_ == ClientStream::tunnel) upstream_->shutdown_write();
   // The client's end comes after it has read the response (or given up).
   if (upstream_done_) finish("closed");
@@ -173,6 +184,11 @@ void ProxyConnection::on_head(const Parser::value_type& request) {
   if (!cfg.forward_enabled) {
     refuse(405, "forward proxy disabled (forward_proxy.enabled is false)");
     return;
+  }
+  if (auto why = server_.policy().exfiltration_refusal(target_)) {
+    // The refused name is the data it carried: the log gets it redacted.
+    decision_.host = HostnameExfiltrationCheck::redacted(target_.host);
+    if (blocked_by_policy(*why)) return;
   }
   if (auto why = server_.policy().target_refusal(target_)) {
     if (blocked_by_policy(*why)) return;
@@ -283,7 +299,8 @@ void ProxyConnection::on_upstream_connected() {
   pending_.clear();
   if (connect_) {
     client_->write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (cfg.sni_verification) {
+    // An intercepted tunnel's first bytes tell TLS from plain HTTP.
+    if (cfg.sni_verification || intercepting()) {
       // The ClientHello must come in time, as the head had to.
       const int seconds = cfg.header_timeout_seconds;
       phase_timer_.start(static_cast<std::uint64_t>(seconds) * 1000, [this, seconds] {
@@ -337,12 +354,65 @@ void ProxyConnection::check_hello(std::string_view data) {
     }
   }
   phase_timer_.stop();
-  client_stream_ = ClientStream::tunnel;
   std::string held = std::move(hello_bytes_);
   hello_bytes_.clear();
+  if (intercepting()) {
+    intercept(hello_.state() == ClientHelloReader::State::done, std::move(held));
+    return;
+  }
+  client_stream_ = ClientStream::tunnel;
   decision_.bytes_to_upstream += held.size();
   touch();
   to_upstream(std::move(held));
+}
+
+bool ProxyConnection::intercepting() const {
+  const Interception* interception = server_.interception();
+  return connect_ && interception && !client_local_ && !server_.policy().passthrough(target_.host);
+}
+
+void ProxyConnection::intercept(bool tls, std::string held) {
+  client_stream_ = ClientStream::intercepted;
+  decision_.reason = tls ? "intercepted" : "intercepted (plain HTTP)";
+  InterceptedSession::Io io;
+  io.to_client = [this](std::string bytes) { to_client(std::move(bytes)); };
+  io.to_upstream = [this](std::string bytes) { to_upstream(std::move(bytes)); };
+  io.decided = [this](const Decision& d) {
+    Decision line = d;
+    line.duration = std::chrono::steady_clock::now() - started_;
+    server_.log().record(line);
+  };
+  io.end = [this](const std::string& why) {
+    // After what is queued for the agent (a refusal): the write's callback
+    // comes once it is written, in order.
+    client_->pause_reading();
+    if (upstream_) upstream_->pause_reading();
+    client_->write(std::string(), [this, why](int) { finish(why); });
+  };
+  try {
+    session_ = std::make_unique<InterceptedSession>(
+        server_.interception()->context(), target_, decision_,
+        tls ? InterceptedSession::Layer::tls : InterceptedSession::Layer::plain, std::move(io));
+  } catch (const std::exception& e) {
+    block_tunnel(std::string("cannot intercept: ") + e.what());
+    return;
+  }
+  touch();
+  decision_.bytes_to_upstream += held.size();
+  session_->from_client(held);
+}
+
+void ProxyConnection::to_client(std::string bytes) {
+  if (bytes.empty()) return;
+  decision_.bytes_to_client += bytes.size();
+  client_->write(std::move(bytes), [this](int status) {
+    if (status < 0) {
+      finish("write to client failed");
+    } else if (upstream_ && client_->write_queue_bytes() < kHighWater / 2) {
+      upstream_->resume_reading();
+    }
+  });
+  if (upstream_ && client_->write_queue_bytes() > kHighWater) upstream_->pause_reading();
 }
 
 void ProxyConnection::feed_body(std::string_view data) {
@@ -390,7 +460,8 @@ void ProxyConnection::to_upstream(std::string bytes) {
       finish("write to upstream failed");
     } else if (upstream_->write_queue_bytes() < kHighWater / 2 &&
                (client_stream_ == ClientStream::tunnel ||
-                client_stream_ == ClientStream::request_body)) {
+                client_stream_ == ClientStream::request_body ||
+                client_stream_ == ClientStream::intercepted)) {
       client_->resume_reading();
     }
   });
@@ -400,16 +471,12 @@ void ProxyConnection::to_upstream(std::string bytes) {
 void ProxyConnection::relay_upstream() {
   upstream_->read(
       [this](std::string_view data) {
-        decision_.bytes_to_client += data.size();
         touch();
-        client_->write(std::string(data), [this](int status) {
-          if (status < 0) {
-            finish("write to client failed");
-          } else if (client_->write_queue_bytes() < kHighWater / 2) {
-            upstream_->resume_reading();
-          }
-        });
-        if (client_->write_queue_bytes() > kHighWater) upstream_->pause_reading();
+        if (session_) {
+          session_->from_upstream(data);
+          return;
+        }
+        to_client(std::string(data));
       },
       [this](int status) {
         if (status < 0) {
@@ -417,6 +484,10 @@ void ProxyConnection::relay_upstream() {
           return;
         }
         upstream_done_ = true;
+        if (session_) {
+          session_->upstream_ended();
+          return;
+        }
         // After the queued bytes: the client reads the whole response, then
         // its end, and closes; the idle timer bounds one that never does.
         client_->shutdown_write();
@@ -466,7 +537,8 @@ void ProxyConnection::refuse(int status, const std::string& reason) {
   resolve_.reset();
   upstream_.reset();
   decision_.allowed = false;
-  decision_.reason = reason;
+  // In audit mode what would have been blocked is kept beside what ended it.
+  decision_.reason = audit_note_.empty() ? reason : reason + " (" + audit_note_ + ")";
   decision_.duration = std::chrono::steady_clock::now() - started_;
   server_.log().record(decision_);
   logged_ = true;

@@ -12,6 +12,7 @@
 #include "bottle/uv/timer.hpp"
 #include "client_hello.hpp"
 #include "decision_log.hpp"
+#include "intercepted_session.hpp"
 #include "ip_address.hpp"
 #include "proxy_target.hpp"
 
@@ -56,6 +57,7 @@ class ProxyConnection {
     tunnel,         // tunnel bytes, relayed as they come
     request_body,   // a plain request's body, parsed and re-framed
     request_ended,  // the one request is forwarded; nothing more goes upstream
+    intercepted,    // tunnel bytes, read by the InterceptedSession
   };
 
   void on_client_data(std::string_view data);
@@ -64,6 +66,11 @@ class ProxyConnection {
   void on_head(const Parser::value_type& request);
   void feed_body(std::string_view data);
   void check_hello(std::string_view data);
+  // Whether this tunnel is terminated and read (tls_interception).
+  bool intercepting() const;
+  // Hands the tunnel to an InterceptedSession, starting with `held`.
+  void intercept(bool tls, std::string held);
+  void to_client(std::string bytes);
   void refuse(int status, const std::string& reason);
   // Refuses a tunnel already answered with 200: logs and closes.
   void block_tunnel(const std::string& reason);
@@ -83,6 +90,10 @@ class ProxyConnection {
   std::unique_ptr<bottle::uv::TcpStream> upstream_;
   std::unique_ptr<bottle::uv::Resolve> resolve_;
   std::unique_ptr<Parser> parser_;
+  std::unique_ptr<InterceptedSession> session_;
+  // The client is this host itself (egress beside pipelock): its tunnels
+  // carry the operator's tokens on purpose and are never intercepted.
+  bool client_local_ = false;
   ClientStream client_stream_ = ClientStream::head;
   std::string pending_;           // client bytes read but not yet consumed by the parser
   std::size_t head_bytes_ = 0;    // head bytes the parser consumed so far

@@ -9,11 +9,12 @@ constexpr int kBacklog = 1024;
 }
 
 ProxyServer::ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log,
-                         std::optional<int> inherited_listen_fd)
+                         std::optional<int> inherited_listen_fd, const Interception* interception)
     : loop_(loop),
       cfg_(cfg),
       policy_(cfg),
       log_(log),
+      interception_(interception),
       server_(loop, {cfg.listen_host, cfg.listen_port, inherited_listen_fd},
               {kBacklog, static_cast<std::size_t>(cfg.max_connections), nullptr},
               [this](std::uint64_t id, std::unique_ptr<bottle::uv::TcpStream> client) {

@@ -15,6 +15,7 @@
 
 namespace pipelock {
 
+class Interception;
 class ProxyConnection;
 
 // Accepts agent connections and runs one ProxyConnection for each, within
@@ -23,8 +24,10 @@ class ProxyServer {
  public:
   // inherited_listen_fd: the socket the supervisor holds for pipelock (socket
   // activation); without one, pipelock binds fetch_proxy.listen itself.
+  // `interception`: tls_interception's certificates and rules, when enabled.
   ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, DecisionLog& log,
-              std::optional<int> inherited_listen_fd = std::nullopt);
+              std::optional<int> inherited_listen_fd = std::nullopt,
+              const Interception* interception = nullptr);
   ~ProxyServer();
   ProxyServer(const ProxyServer&) = delete;
   ProxyServer& operator=(const ProxyServer&) = delete;
@@ -45,6 +48,7 @@ class ProxyServer {
   const PipelockConfig& config() const { return cfg_; }
   const RequestPolicy& policy() const { return policy_; }
   DecisionLog& log() { return log_; }
+  const Interception* interception() const { return interception_; }
   void release(std::uint64_t id);
 
  private:
@@ -52,6 +56,7 @@ class ProxyServer {
   const PipelockConfig& cfg_;
   RequestPolicy policy_;
   DecisionLog& log_;
+  const Interception* interception_;
   bottle::uv::TcpServer<ProxyConnection> server_;
 };
 

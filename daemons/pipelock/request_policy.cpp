@@ -10,7 +10,15 @@ RequestPolicy::RequestPolicy(const PipelockConfig& cfg)
     : cfg_(cfg),
       allowlist_(cfg.api_allowlist),
       trusted_(cfg.trusted_domains),
-      ssrf_(cfg.internal, cfg.ssrf_allowed) {}
+      ssrf_(cfg.internal, cfg.ssrf_allowed),
+      exfiltration_(cfg.monitoring.subdomain_entropy_threshold,
+                    cfg.monitoring.subdomain_entropy_exclusions),
+      passthrough_(cfg.tls.passthrough_domains) {}
+
+std::optional<std::string> RequestPolicy::exfiltration_refusal(const ProxyTarget& target) const {
+  if (target.ip_literal) return std::nullopt;
+  return exfiltration_.refusal(target.host);
+}
 
 std::optional<std::string> RequestPolicy::target_refusal(const ProxyTarget& target) const {
   const auto& ports = cfg_.allowed_ports;

@@ -66,20 +66,33 @@ TlsUpstream::TlsUpstream() : dir_(scratch("pipelock-tls")) {
   port_ = std::stoi(run({"cat", (dir_ / "port").string()}).second);
 }
 
+std::string TlsUpstream::last_post() const {
+  std::ifstream in(dir_ / "site" / "last-post", std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string TlsUpstream::last_post_headers() const {
+  std::ifstream in(dir_ / "site" / "last-post-headers");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 Upstream::~Upstream() {
   server_.reset();
   fs::remove_all(dir_);
 }
 
-Pipelock::Pipelock(const std::string& yaml) : dir_(scratch("pipelock")) {
+Pipelock::Pipelock(const std::string& yaml, const std::vector<std::string>& extra_args)
+    : dir_(scratch("pipelock")) {
   std::ofstream(dir_ / "pipelock.yaml") << yaml;
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{pipelock_bin(), "--config", (dir_ / "pipelock.yaml").string()});
+  std::vector<std::string> argv{pipelock_bin(), "--config", (dir_ / "pipelock.yaml").string()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<Process>(argv);
   // "pipelock: <time> info: listening on 127.0.0.1:PORT (...)"
   while (auto line = process_->stderr_line(20s)) {
-    const size_t at = line->find("listening on 127.0.0.1:");
+    const size_t at = line->find("listening on 127.0.0.");
     if (at != std::string::npos) {
-      port_ = std::stoi(line->substr(at + 23));
+      const size_t colon = line->find(':', at + 13);
+      port_ = std::stoi(line->substr(colon + 1));
       return;
     }
   }

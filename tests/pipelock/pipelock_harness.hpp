@@ -43,6 +43,9 @@ class TlsUpstream {
   TlsUpstream();
   int port() const { return port_; }
   std::string ca() const { return (dir_ / "cert.pem").string(); }
+  // What the last POST carried, as the upstream read it ("" before any).
+  std::string last_post() const;
+  std::string last_post_headers() const;
 
  private:
   std::filesystem::path dir_;
@@ -54,7 +57,7 @@ class TlsUpstream {
 // the port is read from its start-up line).
 class Pipelock {
  public:
-  explicit Pipelock(const std::string& yaml);
+  explicit Pipelock(const std::string& yaml, const std::vector<std::string>& extra_args = {});
   ~Pipelock();
   int port() const { return port_; }
   // The next decision line, as JSON text.

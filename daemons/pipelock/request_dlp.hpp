@@ -1,0 +1,60 @@
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bottle/secrets/scanner.hpp"
+
+namespace pipelock {
+
+// A secret in what a request would carry out: the rule that found it and
+// where, never the secret itself.
+struct DlpFinding {
+  std::string rule_id;
+  std::string where;  // "query value 'key'", "header 'X-Api-Key' (base64)", "body (JSON $.a.b)"
+};
+
+// Reads a request for secrets with the rules git-gate uses (the same engine,
+// common/'s secrets): its path, every query value, every header value and
+// its body, each as sent and undone from the wrappings secrets commonly leave
+// in: percent-encoding, base64 and hex runs (up to kMaxDepth layers: a
+// base64 value that holds hex), gzip and deflate bodies, form, JSON (string
+// values unescaped: "\u002d" is "-") and multipart bodies.
+// Stateless and const: one serves every connection.
+class RequestDlp {
+ public:
+  static constexpr int kMaxDepth = 2;
+  // Shorter runs carry less than a key (and are most words).
+  static constexpr std::size_t kMinEncodedRun = 16;
+  // JSON nested deeper is read as its text only.
+  static constexpr int kMaxJsonDepth = 64;
+
+  explicit RequestDlp(const bottle::secrets::Scanner& scanner) : scanner_(scanner) {}
+
+  // `target`: the origin form, "/path?query".
+  std::optional<DlpFinding> scan_head(std::string_view target,
+                                      const boost::beast::http::fields& fields) const;
+  // `body`: the whole body as it would go out (transfer coding removed); its
+  // content coding and type are read from `fields`. A body whose content
+  // coding pipelock cannot undo (br, zstd, a corrupt gzip) is a finding of
+  // its own: what cannot be read cannot be let through.
+  std::optional<DlpFinding> scan_body(std::string_view body,
+                                      const boost::beast::http::fields& fields) const;
+
+ private:
+  struct Piece {
+    std::string where;
+    std::string text;
+  };
+  // Adds `text` and what it decodes to, layer by layer.
+  static void add(std::vector<Piece>& pieces, std::string where, std::string text, int depth = 0);
+  std::optional<DlpFinding> scan(const std::vector<Piece>& pieces) const;
+
+  const bottle::secrets::Scanner& scanner_;
+};
+
+}  // namespace pipelock

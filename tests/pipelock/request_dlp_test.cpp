@@ -1,0 +1,157 @@
+// What a request would carry out, read for secrets with git-gate's rules:
+// each place a secret can stand, and each wrapping it can come in.
+#include "request_dlp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "bottle/secrets/gitleaks_config.hpp"
+#include "bottle/text/decoding.hpp"
+#include "zlib_compress.hpp"
+
+namespace {
+
+namespace http = boost::beast::http;
+using pipelock::RequestDlp;
+
+const bottle::secrets::Scanner& shipped() {
+  static const bottle::secrets::Scanner scanner(
+      bottle::secrets::load_gitleaks_config(SHIPPED_RULES));
+  return scanner;
+}
+
+const std::string kToken = "ghp_" + std::string("Q8z2Lm4T9xKv7W3rN5pA1bC6dE0fG2hJ4kL8");
+
+std::string base64(std::string_view in) {
+  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(a[(v >> s) & 63]);
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out.push_back(a[(v >> 18) & 63]);
+    out.push_back(a[(v >> 12) & 63]);
+    out.append(i + 1 < in.size() ? std::string(1, a[(v >> 6) & 63]) + "=" : "==");
+  }
+  return out;
+}
+
+std::string hex(std::string_view in) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : in) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+std::string gzip(std::string_view in) { return bottle_test::compressed(in, 16 + 15); }
+
+http::fields fields(std::initializer_list<std::pair<std::string, std::string>> list) {
+  http::fields f;
+  for (const auto& [k, v] : list) f.insert(k, v);
+  return f;
+}
+
+std::string head_where(std::string_view target, const http::fields& f = {}) {
+  const auto finding = RequestDlp(shipped()).scan_head(target, f);
+  return finding ? finding->rule_id + " in " + finding->where : "none";
+}
+
+std::string body_where(std::string_view body, const http::fields& f = {}) {
+  const auto finding = RequestDlp(shipped()).scan_body(body, f);
+  return finding ? finding->rule_id + " in " + finding->where : "none";
+}
+
+TEST(RequestDlp, CleanRequestsPass) {
+  EXPECT_EQ(head_where("/repos/octo/hello/pulls?state=open&per_page=100&sort=updated",
+                       fields({{"Accept", "application/vnd.github+json"},
+                               {"User-Agent", "curl/7.88.1"},
+                               {"If-None-Match", "W/\"3f2a9c0d1e8b7a6f5c4d3e2f1a0b9c8d\""}})),
+            "none");
+  EXPECT_EQ(head_where("/-/lodash-4.17.21.tgz"), "none");
+  EXPECT_EQ(head_where("/v2/library/debian/blobs/"
+                       "sha256:3f2a9c0d1e8b7a6f5c4d3e2f1a0b9c8d7e6f5a4b3f2a9c0d1e8b7a6f5c4d3e2f"),
+            "none");
+  EXPECT_EQ(body_where("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":"
+                       "\"Explain base64 encoding of aGVsbG8gd29ybGQ=\"}]}",
+                       fields({{"Content-Type", "application/json"}})),
+            "none");
+}
+
+TEST(RequestDlp, ASecretInTheQueryIsFoundByItsParameter) {
+  EXPECT_EQ(head_where("/collect?v=1&t=" + kToken), "github-pat in query value 't'");
+  // percent-encoded, and '+' for a space in a form-encoded query
+  EXPECT_EQ(head_where("/collect?note=my+token+%67hp_Q8z2Lm4T9xKv7W3rN5pA1bC6dE0fG2hJ4kL8"),
+            "github-pat in query value 'note'");
+  // encoded twice
+  EXPECT_EQ(head_where("/c?x=%2567hp_Q8z2Lm4T9xKv7W3rN5pA1bC6dE0fG2hJ4kL8"),
+            "github-pat in query value 'x' (percent-encoded)");
+}
+
+TEST(RequestDlp, ASecretInThePathOrAHeaderIsFound) {
+  EXPECT_EQ(head_where("/upload/" + kToken + "/x"), "github-pat in path");
+  EXPECT_EQ(head_where("/", fields({{"X-Debug", "token " + kToken}})),
+            "github-pat in header 'X-Debug'");
+}
+
+TEST(RequestDlp, ASecretWrappedInBase64OrHexIsFound) {
+  EXPECT_EQ(head_where("/p?d=" + base64("key=" + kToken)),
+            "github-pat in query value 'd' (base64)");
+  EXPECT_EQ(head_where("/p", fields({{"X-Data", hex("t=" + kToken)}})),
+            "github-pat in header 'X-Data' (hex)");
+  // two layers: hex inside base64
+  EXPECT_EQ(body_where("payload=" + base64(hex(kToken + " ok"))),
+            "github-pat in body (base64) (hex)");
+}
+
+TEST(RequestDlp, ASecretInAJsonFormOrMultipartBodyIsFound) {
+  EXPECT_EQ(body_where("{\"a\":{\"b\":\"" + kToken + "\"}}",
+                       fields({{"Content-Type", "application/json"}})),
+            "github-pat in body");
+  // JSON escapes hide the token from a plain read
+  std::string escaped = kToken;
+  escaped.replace(1, 1, "\\u0068");
+  EXPECT_EQ(body_where("{\"a\":\"" + escaped + "\"}"), "github-pat in body (escaped)");
+  EXPECT_EQ(body_where("note=" + std::string("%67hp_Q8z2Lm4T9xKv7W3rN5pA1bC6dE0fG2hJ4kL8"),
+                       fields({{"Content-Type", "application/x-www-form-urlencoded"}})),
+            "github-pat in body (form)");
+  // a MIME part in base64, wrapped at 20 characters
+  std::string b64 = base64("secret: " + kToken + "\n");
+  std::string wrapped;
+  for (std::size_t i = 0; i < b64.size(); i += 20) wrapped += b64.substr(i, 20) + "\r\n";
+  EXPECT_EQ(
+      body_where("--xyz\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                     wrapped + "--xyz--\r\n",
+                 fields({{"Content-Type", "multipart/form-data; boundary=xyz"}})),
+      "github-pat in body (base64)");
+}
+
+TEST(RequestDlp, AGzippedBodyIsReadAndOneThatCannotBeReadIsRefused) {
+  EXPECT_EQ(body_where(gzip("{\"t\":\"" + kToken + "\"}"), fields({{"Content-Encoding", "gzip"}})),
+            "github-pat in body");
+  EXPECT_EQ(body_where(gzip("clean text"), fields({{"Content-Encoding", "gzip"}})), "none");
+  EXPECT_EQ(body_where("not gzip at all", fields({{"Content-Encoding", "gzip"}})),
+            "dlp-unreadable-body in body (not valid gzip data)");
+  EXPECT_EQ(body_where("xx", fields({{"Content-Encoding", "br"}})),
+            "dlp-unreadable-body in body (Content-Encoding 'br' cannot be read)");
+  const std::string bomb = gzip(std::string(50u << 20, 'a'));
+  EXPECT_NE(body_where(bomb, fields({{"Content-Encoding", "gzip"}})).find("inflates past"),
+            std::string::npos);
+}
+
+TEST(RequestDlp, NamesAnAgentChoseAreEscapedInTheFinding) {
+  const auto where = head_where("/?%1b%5b31m=" + kToken);
+  EXPECT_EQ(where.find('\x1b'), std::string::npos) << where;
+  EXPECT_NE(where.find("github-pat"), std::string::npos) << where;
+}
+
+}  // namespace
