@@ -197,6 +197,9 @@ bool InterceptedSession::check_head() {
       }
     }
   }
+  if (auto why = ctx_.url_entropy.refusal(target_.host, text(req.target()))) {
+    if (blocked(403, *why)) return false;
+  }
   const std::string_view expect = text(req[http::field::expect]);
   if (!expect.empty()) {
     if (!bottle::text::ascii_iequals(expect, "100-continue")) {
@@ -243,7 +246,8 @@ void InterceptedSession::forward_request() {
 bool InterceptedSession::blocked(unsigned status, const std::string& reason,
                                  const std::string& rule) {
   if (!ctx_.blocking) {
-    audit_note_ = "audit: would block: " + reason;
+    // The first check that would have refused is the one a refusal would name.
+    if (audit_note_.empty()) audit_note_ = "audit: would block: " + reason;
     return false;
   }
   refuse(status, reason, rule);

@@ -16,6 +16,7 @@
 #include "leaf_certificates.hpp"
 #include "proxy_target.hpp"
 #include "request_dlp.hpp"
+#include "url_entropy.hpp"
 
 namespace pipelock {
 
@@ -25,7 +26,8 @@ struct InterceptionContext {
   LeafCertificates& leaves;
   const bottle::tls::ClientContext& upstream_tls;
   const RequestDlp* dlp;  // null: DLP off
-  bool scan_bodies;       // request_body_scanning.enabled
+  const UrlEntropyCheck& url_entropy;
+  bool scan_bodies;  // request_body_scanning.enabled
   std::size_t max_header_bytes;
   std::size_t max_body_bytes;
   bool blocking;  // false (audit): what would be refused is logged and let through

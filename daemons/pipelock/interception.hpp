@@ -34,6 +34,7 @@ class Interception {
   bottle::tls::ClientContext upstream_tls_;
   std::unique_ptr<bottle::secrets::Scanner> scanner_;
   std::unique_ptr<RequestDlp> dlp_;
+  UrlEntropyCheck url_entropy_;
   InterceptionContext context_;
 };
 

@@ -37,6 +37,8 @@ const std::set<std::string> kImplemented = {"version",
                                             "fetch_proxy.monitoring",
                                             "fetch_proxy.monitoring.subdomain_entropy_threshold",
                                             "fetch_proxy.monitoring.subdomain_entropy_exclusions",
+                                            "fetch_proxy.monitoring.entropy_threshold",
+                                            "fetch_proxy.monitoring.query_entropy_exclusions",
                                             "forward_proxy",
                                             "forward_proxy.enabled",
                                             "forward_proxy.max_tunnel_seconds",
@@ -334,6 +336,18 @@ PipelockConfig parse_pipelock_config(const std::string& text, const std::string&
         // 8 bits is the most a byte can carry: above it the check is off in all but name.
         cfg.monitoring.subdomain_entropy_threshold =
             r.number(n, "fetch_proxy.monitoring.subdomain_entropy_threshold", 0, 8);
+      }
+    });
+    r.attempt([&] {
+      if (auto n = m["entropy_threshold"]) {
+        cfg.monitoring.entropy_threshold =
+            r.number(n, "fetch_proxy.monitoring.entropy_threshold", 0, 8);
+      }
+    });
+    r.attempt([&] {
+      if (auto n = m["query_entropy_exclusions"]) {
+        cfg.monitoring.query_entropy_exclusions =
+            r.hosts(n, "fetch_proxy.monitoring.query_entropy_exclusions");
       }
     });
     r.attempt([&] {

@@ -43,10 +43,15 @@ struct PipelockConfig {
   std::map<std::string, std::vector<IpAddress>> host_overrides;  // dns.host_overrides
 
   // fetch_proxy.monitoring: data smuggled out in a host name, judged
-  // before the name is resolved (see hostname_exfiltration.hpp).
+  // before the name is resolved (see hostname_exfiltration.hpp), and in the
+  // URLs of the requests pipelock reads.
   struct Monitoring {
     double subdomain_entropy_threshold = 4.0;  // 0 turns the check off
     std::vector<std::string> subdomain_entropy_exclusions;
+    // Path segments and query values of requests pipelock reads (see
+    // url_entropy.hpp); 0 turns the check off.
+    double entropy_threshold = 5.0;
+    std::vector<std::string> query_entropy_exclusions;
   } monitoring;
 
   struct Tls {
