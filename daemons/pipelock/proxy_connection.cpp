@@ -139,6 +139,7 @@ void ProxyConnection::read_head(std::string_view data) {
     boost::beast::error_code ec;
     const std::size_t used =
         parser_->put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
+    raw_head_.append(pending_, 0, used);
     pending_.erase(0, used);
     head_bytes_ += used;
     if (ec == http::error::need_more) break;
@@ -316,6 +317,13 @@ void ProxyConnection::on_upstream_connected() {
     if (!early.empty()) on_client_data(early);
     return;
   }
+  if (intercepting()) {
+    // Read as an intercepted tunnel's requests are: DLP, URL entropy, and
+    // this host only for any request after it on the connection.
+    intercept(false, std::move(raw_head_) + early);
+    client_->resume_reading();
+    return;
+  }
   decision_.bytes_to_upstream += head_to_upstream_.size();
   to_upstream(std::move(head_to_upstream_));
   client_stream_ = ClientStream::request_body;
@@ -367,8 +375,7 @@ void ProxyConnection::check_hello(std::string_view data) {
 }
 
 bool ProxyConnection::intercepting() const {
-  const Interception* interception = server_.interception();
-  return connect_ && interception && !client_local_ && !server_.policy().passthrough(target_.host);
+  return server_.interception() && !client_local_ && !server_.policy().passthrough(target_.host);
 }
 
 void ProxyConnection::intercept(bool tls, std::string held) {

@@ -66,7 +66,8 @@ class ProxyConnection {
   void on_head(const Parser::value_type& request);
   void feed_body(std::string_view data);
   void check_hello(std::string_view data);
-  // Whether this tunnel is terminated and read (tls_interception).
+  // Whether this tunnel, or this plain request, is read request by request
+  // (tls_interception).
   bool intercepting() const;
   // Hands the tunnel to an InterceptedSession, starting with `held`.
   void intercept(bool tls, std::string held);
@@ -98,6 +99,7 @@ class ProxyConnection {
   std::string pending_;           // client bytes read but not yet consumed by the parser
   std::size_t head_bytes_ = 0;    // head bytes the parser consumed so far
   std::string head_to_upstream_;  // a plain request's head, rewritten
+  std::string raw_head_;          // the head as the client sent it (for interception)
   bool chunked_body_ = false;
   ClientHelloReader hello_;
   std::string hello_bytes_;              // tunnel bytes held while the ClientHello is read

@@ -231,7 +231,7 @@ TEST(Interception, AuditModeLogsTheLeakAndLetsItThrough) {
   EXPECT_EQ(d["reason"], "audit: would block: DLP: github-pat in query value 't'");
 }
 
-TEST(Interception, APlainHttpTunnelIsReadTheSameWay) {
+TEST(Interception, PlainHttpInATunnelOrAsAProxyRequestIsReadTheSameWay) {
   Upstream plain;
   PipelockCa ca;
   TlsUpstream tls_up;
@@ -241,13 +241,30 @@ TEST(Interception, APlainHttpTunnelIsReadTheSameWay) {
   Pipelock p(yaml, {"--secret-rules", SHIPPED_RULES});
   const std::string proxy = "http://127.0.0.2:" + std::to_string(p.port());
   const std::string base = "http://allowed.test:" + std::to_string(plain.port());
-  auto [ok_code, ok] = run({"curl", "-sS", "--proxytunnel", "-x", proxy, base + "/index.html"});
+  auto [ok_code, ok] =
+      run({"curl", "-sS", "--max-time", "20", "--proxytunnel", "-x", proxy, base + "/index.html"});
   EXPECT_EQ(ok, "hello-upstream\n");
-  auto [leak_code, leak] =
-      run({"curl", "-sS", "-i", "--proxytunnel", "-x", proxy, base + "/index.html?t=" + kToken});
+  auto [leak_code, leak] = run({"curl", "-sS", "--max-time", "20", "-i", "--proxytunnel", "-x",
+                                proxy, base + "/index.html?t=" + kToken});
   EXPECT_NE(leak.find("X-Pipelock-Block-Reason: DLP: github-pat in query value 't'"),
             std::string::npos)
       << leak;
+  // A plain proxy request (absolute URI) is read the same way.
+  auto [fwd_code, fwd] =
+      run({"curl", "-sS", "--max-time", "20", "-x", proxy, base + "/index.html"});
+  EXPECT_EQ(fwd, "hello-upstream\n");
+  auto [fwd_leak_code, fwd_leak] = run({"curl", "-sS", "--max-time", "20", "-i", "-x", proxy, "-H",
+                                        "X-Note: " + kToken, base + "/index.html"});
+  EXPECT_NE(fwd_leak.find("X-Pipelock-Block-Reason: DLP: github-pat in header 'X-Note'"),
+            std::string::npos)
+      << fwd_leak;
+  // A body that comes after the head (curl waits for 100 Continue a moment,
+  // then sends it) is read too.
+  auto [body_code, body] =
+      run({"curl", "-sS", "--max-time", "20", "-i", "-x", proxy, "-H", "Expect: 100-continue",
+           "--data", "{\"k\":\"" + kToken + "\"}", base + "/upload"});
+  EXPECT_NE(body.find("X-Pipelock-Block-Reason: DLP: github-pat in body"), std::string::npos)
+      << body;
 }
 
 }  // namespace
