@@ -69,6 +69,8 @@ inline constexpr const char* kAgentDir = "/etc/bottle/agent";
 inline constexpr int kPipelockPort = 8888;
 inline constexpr int kGitGatePort = 9418;
 inline constexpr int kSupervisePort = 8765;
+// The daemons' unprivileged user and group (images/Dockerfile.sidecars).
+inline constexpr unsigned kDaemonUid = 990;
 }  // namespace in_bundle
 
 }  // namespace host_tools

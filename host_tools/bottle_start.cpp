@@ -4,7 +4,9 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -51,6 +53,23 @@ class Interrupted : public std::runtime_error {
 
 void check_interrupt(const StartOptions& o) {
   if (o.interrupted && *o.interrupted) throw Interrupted();
+}
+
+// pipelock runs as the bundle's unprivileged user (uid and gid 990, fixed in
+// images/Dockerfile.sidecars) and intercepts with the CA's key, which the
+// minter writes 0600 as the operator: the key goes to group 990, mode 0640,
+// the widest pipelock accepts. No one else on the host reaches it (the state
+// folder is 0700); inside the bundle only the sidecars mount it, never the
+// agent. Only root (or a member of group 990) can give a file to that group.
+void share_key_with_bundle(const fs::path& key) {
+  if (::chown(key.c_str(), static_cast<uid_t>(-1), in_bundle::kDaemonUid) != 0 ||
+      ::chmod(key.c_str(), 0640) != 0) {
+    throw std::runtime_error(
+        "tls_interception: cannot give " + key.string() + " to group " +
+        std::to_string(in_bundle::kDaemonUid) +
+        " (the bundle's daemons), which pipelock needs to read it: " + std::strerror(errno) +
+        "; run bottle as root or as a member of group " + std::to_string(in_bundle::kDaemonUid));
+  }
 }
 
 // Folders the bundle's unprivileged user reads through a mount (0755); the
@@ -166,7 +185,8 @@ void render_state(const BottleSpec& b, const BottlePaths& paths,
                   const std::optional<std::string>& git_rules) {
   using bottle::config::write_file_atomically;
   write_file_atomically(paths.pipelock_config(),
-                        render_pipelock_config(b.allowlist, sidecars_address), 0644);
+                        render_pipelock_config(b.allowlist, sidecars_address, b.tls_interception),
+                        0644);
   write_file_atomically(paths.routes_config(), render_routes_config(b.routes), 0644);
   write_file_atomically(paths.git_gate_dir() / "git-gate.yaml", render_git_gate_config(b), 0644);
   write_file_atomically(paths.supervise_dir() / "supervise.yaml", render_supervise_config(b), 0644);
@@ -260,7 +280,9 @@ int start_bottle(const StartOptions& o, std::ostream& out, std::ostream& err) {
   // from replacing a file the operator wrote, such as a decision.
   make_dir(paths.proposals_dir(), fs::perms::all | fs::perms::sticky_bit);
   undo.push("mint CAs", [&] { remove_private_keys(paths); });
-  mint_ca(paths.pipelock_dir(), "claude-bottle " + b.name + " pipelock CA");
+  const MintedCa pipelock_ca =
+      mint_ca(paths.pipelock_dir(), "claude-bottle " + b.name + " pipelock CA");
+  if (b.tls_interception.enabled) share_key_with_bundle(pipelock_ca.key);
   mint_ca(paths.egress_dir(), "claude-bottle " + b.name + " egress CA");
 
   // 4 and 5. Configs, the compose file, the metadata.

@@ -249,7 +249,7 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
   }
   const YamlContext ctx = file_ctx.within("bottle '" + name + "'");
   ctx.check_keys(node, {"agent", "allowlist", "routes", "git", "git_rules", "supervise",
-                        "egress_subnet", "egress_ca_files"});
+                        "egress_subnet", "egress_ca_files", "tls_interception"});
   BottleSpec b;
   b.name = name;
   if (!node["agent"]) ctx.fail(node, "agent", "is required");
@@ -284,6 +284,24 @@ BottleSpec parse_bottle(const YamlContext& file_ctx, const std::string& name,
   if (node["egress_ca_files"]) {
     for (const auto& f : string_list(ctx, node["egress_ca_files"], "egress_ca_files")) {
       b.egress_ca_files.push_back(host_path(base, f));
+    }
+  }
+  if (const YAML::Node t = node["tls_interception"]) {
+    if (!t.IsMap())
+      ctx.fail(t, "tls_interception", "must be a mapping (enabled, passthrough_domains)");
+    ctx.check_keys(t, {"enabled", "passthrough_domains"}, false, "tls_interception.");
+    if (t["enabled"])
+      b.tls_interception.enabled = boolean(ctx, t["enabled"], "tls_interception.enabled");
+    if (const YAML::Node list = t["passthrough_domains"]) {
+      if (!list.IsSequence()) {
+        ctx.fail(list, "tls_interception.passthrough_domains", "must be a list of hostnames");
+      }
+      for (const auto& item : list) {
+        b.tls_interception.passthrough_domains.push_back(bottle::config::checked_hostname(
+            ctx, item, "tls_interception.passthrough_domains",
+            scalar(ctx, item, "tls_interception.passthrough_domains"),
+            bottle::config::Wildcards::kAllowed));
+      }
     }
   }
   return b;

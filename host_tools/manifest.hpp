@@ -39,6 +39,13 @@ struct GitUpstream {
   std::filesystem::path known_hosts;
 };
 
+// pipelock's TLS interception (docs/pipelock.md): off unless asked for;
+// passthrough hosts keep a plain tunnel (clients that pin certificates).
+struct TlsInterceptionSpec {
+  bool enabled = false;
+  std::vector<std::string> passthrough_domains;
+};
+
 struct BottleSpec {
   std::string name;  // also the slug used in every Docker name
   AgentSpec agent;
@@ -55,6 +62,7 @@ struct BottleSpec {
   std::optional<std::string> egress_subnet;
   // CA certificates egress trusts for route upstreams besides the system's.
   std::vector<std::filesystem::path> egress_ca_files;
+  TlsInterceptionSpec tls_interception;
 
   // Host variables whose values the bundle needs (one per distinct token_env).
   std::vector<std::string> token_variables() const;

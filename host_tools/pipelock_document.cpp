@@ -10,7 +10,8 @@ namespace host_tools {
 using bottle::config::ConfigError;
 
 std::string render_pipelock_config(const std::vector<std::string>& allowlist,
-                                   const std::string& sidecars_address) {
+                                   const std::string& sidecars_address,
+                                   const TlsInterceptionSpec& spec) {
   YAML::Node root;
   root["version"] = 1;
   root["mode"] = "strict";
@@ -24,10 +25,11 @@ std::string render_pipelock_config(const std::vector<std::string>& allowlist,
   // the gateway and the agent stay internal addresses pipelock refuses.
   root["ssrf"]["ip_allowlist"].push_back(sidecars_address + "/32");
   YAML::Node tls = root["tls_interception"];
-  tls["enabled"] = false;
+  tls["enabled"] = spec.enabled;
   tls["ca_cert"] = std::string(in_bundle::kPipelockDir) + "/ca.pem";
   tls["ca_key"] = std::string(in_bundle::kPipelockDir) + "/ca-key.pem";
   tls["passthrough_domains"] = YAML::Node(YAML::NodeType::Sequence);
+  for (const auto& h : spec.passthrough_domains) tls["passthrough_domains"].push_back(h);
   YAML::Node logging = root["logging"];
   logging["format"] = "json";
   logging["output"] = "stdout";

@@ -5,14 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "manifest.hpp"
+
 namespace host_tools {
 
 // The pipelock.yaml a new bottle starts with: strict mode (the only mode in
 // which api_allowlist refuses anything), CONNECT enabled, and the sidecars'
 // own address on the internal network (one /32, not the subnet: the gateway
-// and the agent stay refused) exempt from SSRF blocking.
+// and the agent stay refused) exempt from SSRF blocking. tls_interception
+// with the public pipelock's key names, the bottle's CA in the bundle's
+// pipelock folder.
 std::string render_pipelock_config(const std::vector<std::string>& allowlist,
-                                   const std::string& sidecars_address);
+                                   const std::string& sidecars_address,
+                                   const TlsInterceptionSpec& tls = {});
 
 // A live pipelock.yaml as a YAML document: the allowlist can be read and
 // replaced, and every other key, known to us or not, is written back as it was.

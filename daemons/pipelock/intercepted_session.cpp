@@ -9,6 +9,7 @@
 #include "bottle/http/message_codings.hpp"
 #include "bottle/http/response.hpp"
 #include "bottle/text/ascii.hpp"
+#include "bottle/text/terminal_escape.hpp"
 
 namespace pipelock {
 
@@ -137,8 +138,21 @@ void InterceptedSession::on_client_plaintext(std::string_view data) {
 bool InterceptedSession::check_head() {
   const auto& req = parser_->get();
   const std::string_view target = text(req.target());
-  method_ = std::string(text(req.method_string()));
+  head_fields_ = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
   path_ = bottle::http::loggable_target(target);
+  // Only methods HTTP defines: any other token (a secret, say) would go out
+  // as the request line's first word, read by nothing.
+  if (req.method() == http::verb::unknown) {
+    method_ = bottle::text::shown_input(text(req.method_string()), 12);
+    refuse(400, "unknown method");
+    return false;
+  }
+  method_ = std::string(text(req.method_string()));
+  // A fragment is never sent by a client; one here would go out unread.
+  if (target.find('#') != std::string_view::npos) {
+    refuse(400, "request target with a fragment ('#')");
+    return false;
+  }
   // One canonical target: origin-form, or absolute-form naming this host
   // (rewritten to origin-form before it goes on).
   if (!target.starts_with("/")) {
@@ -154,13 +168,14 @@ bool InterceptedSession::check_head() {
       absolute = parse_absolute_uri(rest, &problem);
     }
     if (!options_star && !absolute) {
-      refuse(400, "request target must be origin-form (/path), not '" + path_ + "'");
+      refuse(400, "request target must be origin-form (/path)");
       return false;
     }
     if (absolute) {
       if (absolute->host != target_.host ||
           (absolute->port != target_.port && rest.substr(8).find(':') != std::string_view::npos)) {
-        if (blocked(403, "request for " + absolute->host + " inside a tunnel to " + target_.host)) {
+        path_ = "<absolute-form target>";
+        if (blocked(403, "request for another host inside a tunnel to " + target_.host)) {
           return false;
         }
       }
@@ -175,8 +190,8 @@ bool InterceptedSession::check_head() {
   const std::string_view host_value = text(req[http::field::host]);
   const auto host = host_header_target(host_value, target_.port);
   if (!host || host->host != target_.host || host->port != target_.port) {
-    if (blocked(403, "Host header '" + bottle::http::loggable_target(host_value) +
-                         "' is not the CONNECT host " + target_.host)) {
+    if (blocked(403, "the Host header (" + bottle::text::shown_input(host_value, 64) +
+                         ") is not the CONNECT host " + target_.host)) {
       return false;
     }
   }
@@ -216,6 +231,12 @@ bool InterceptedSession::check_head() {
 
 void InterceptedSession::forward_request() {
   http::request<http::string_body> req = parser_->release();
+  // Beast adds a chunked body's trailer fields to the head, after the head
+  // was checked: they would go out as headers nobody read.
+  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) != head_fields_) {
+    refuse(400, "chunked trailer fields (the head is read before the body; trailers are not)");
+    return;
+  }
   if (ctx_.dlp && ctx_.scan_bodies && !req.body().empty()) {
     if (auto finding = ctx_.dlp->scan_body(req.body(), req)) {
       if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {

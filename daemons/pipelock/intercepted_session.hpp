@@ -112,9 +112,10 @@ class InterceptedSession {
   std::unique_ptr<Parser> parser_;
   std::string in_;  // agent plaintext not yet consumed by the parser
   bool head_checked_ = false;
-  std::string method_;      // the current request's method
-  std::string path_;        // the current request's target as a log shows it
-  std::string audit_note_;  // audit: what would have refused the current request
+  std::size_t head_fields_ = 0;  // fields when the head was checked
+  std::string method_;           // the current request's method
+  std::string path_;             // the current request's target as a log shows it
+  std::string audit_note_;       // audit: what would have refused the current request
   bool expect_continue_ = false;
   Phase phase_ = Phase::reading;
   std::uint64_t requests_ = 0;

@@ -28,6 +28,7 @@ bottle::secrets::RuleSet dlp_rules(const PipelockConfig& cfg, const std::string&
     if (!rule.regex) throw std::runtime_error("dlp.patterns '" + p.name + "': " + error);
     rules.rules.push_back(std::move(rule));
   }
+  RequestDlp::drop_end_boundaries(rules);
   return rules;
 }
 

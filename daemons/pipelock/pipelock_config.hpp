@@ -77,7 +77,7 @@ struct PipelockConfig {
     std::vector<Pattern> patterns;
     // request_body_scanning.max_body_bytes: a larger body is refused (413),
     // since what is not read cannot be let through.
-    std::size_t max_body_bytes = 8u << 20;
+    std::size_t max_body_bytes = 5u << 20;  // the public pipelock's default
   } dlp;
 
   struct Logging {

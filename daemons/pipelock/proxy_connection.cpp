@@ -12,6 +12,7 @@
 #include "bottle/http/chunked.hpp"
 #include "bottle/http/loggable_target.hpp"
 #include "bottle/http/response.hpp"
+#include "bottle/text/terminal_escape.hpp"
 #include "interception.hpp"
 #include "proxy_server.hpp"
 
@@ -28,6 +29,8 @@ constexpr std::uint64_t kDialTimeoutMs = 10'000;
 constexpr std::size_t kBodyPiece = 64 * 1024;
 
 bool is_ip_literal_host(const std::string& host) { return IpAddress::parse(host).has_value(); }
+
+std::string_view text_of(boost::beast::string_view v) { return {v.data(), v.size()}; }
 
 }  // namespace
 
@@ -167,15 +170,20 @@ void ProxyConnection::read_head(std::string_view data) {
 
 void ProxyConnection::on_head(const Parser::value_type& request) {
   connect_ = request.method() == http::verb::connect;
-  decision_.method = std::string(request.method_string());
+  // A method Beast does not know is any token the agent chose (a secret, say).
+  decision_.method = request.method() == http::verb::unknown
+                         ? bottle::text::shown_input(text_of(request.method_string()), 12)
+                         : std::string(request.method_string());
   const auto& cfg = server_.config();
   std::string problem;
   const std::string_view raw_target(request.target().data(), request.target().size());
   std::optional<ProxyTarget> target = connect_ ? parse_connect_target(raw_target, &problem)
                                                : parse_absolute_uri(raw_target, &problem);
   if (!target) {
-    // What the client sent, for the log: query values can be secrets.
-    decision_.host = bottle::http::loggable_target(raw_target);
+    // What the client sent, for the log: query values can be secrets, and so
+    // can a long authority that does not parse.
+    decision_.host = connect_ ? bottle::text::shown_input(raw_target, 64)
+                              : bottle::http::loggable_target(raw_target);
     refuse(400, problem);
     return;
   }

@@ -4,6 +4,7 @@
 
 #include "bottle/config/hostname_rules.hpp"
 #include "bottle/text/ascii.hpp"
+#include "bottle/text/terminal_escape.hpp"
 #include "ip_address.hpp"
 
 namespace pipelock {
@@ -38,7 +39,7 @@ std::optional<ProxyTarget> parse_authority(std::string_view authority, int defau
       t.ip_literal = true;
     } else if (auto p =
                    bottle::config::hostname_problem(host, bottle::config::Wildcards::kRefused)) {
-      return fail("host '" + std::string(host) + "' " + *p);
+      return fail("host '" + bottle::text::shown_input(host) + "' " + *p);
     }
   }
   if (port.empty()) {
@@ -47,7 +48,7 @@ std::optional<ProxyTarget> parse_authority(std::string_view authority, int defau
   } else {
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), t.port);
     if (ec != std::errc() || end != port.data() + port.size() || t.port < 1 || t.port > 65535) {
-      return fail("bad port '" + std::string(port) + "'");
+      return fail("bad port '" + bottle::text::shown_input(port, 8) + "'");
     }
   }
   t.host = bottle::config::normalize_hostname(host);

@@ -15,18 +15,14 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// At most this many pieces are read per request: decoding cannot multiply
-// the work past it (each layer is shorter than what it came from, but a
-// request can hold many runs).
-constexpr std::size_t kMaxPieces = 4096;
 // A coded body may not inflate past this many times its size, or 64 MiB.
 constexpr std::size_t kMaxInflatedBytes = 64u << 20;
 constexpr std::size_t kMaxInflateRatio = 100;
 
-// A name an agent chose, as a refusal may show it.
-std::string shown(std::string_view name) {
-  return bottle::text::escape_for_terminal(bottle::text::truncate_utf8(name, 64));
-}
+// A name an agent chose (a header's, a query parameter's), as a refusal may
+// show it: the name when it is short, else its length (a long name may be
+// the secret itself).
+std::string shown(std::string_view name) { return bottle::text::shown_input(name, 24); }
 
 bool base64_char(char c) {
   return bottle::text::ascii_isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_';
@@ -181,10 +177,59 @@ std::string json_unescaped(std::string_view in) {
 
 }  // namespace
 
-void RequestDlp::add(std::vector<Piece>& pieces, std::string where, std::string text, int depth) {
-  if (text.empty() || pieces.size() >= kMaxPieces) return;
+namespace {
+
+// `pattern` without its boundary assertions at either end.
+std::string without_end_boundaries(std::string pattern) {
+  // Leading flags, "(?i)", stay in front.
+  std::size_t start = 0;
+  if (pattern.starts_with("(?") && pattern.size() > 2 && pattern[2] != ':') {
+    const std::size_t close = pattern.find(')');
+    if (close != std::string::npos) start = close + 1;
+  }
+  if (pattern.compare(start, 2, "\\b") == 0) pattern.erase(start, 2);
+  // A trailing \b (not an escaped backslash followed by b).
+  auto escaped_at = [&](std::size_t at) {
+    std::size_t slashes = 0;
+    while (at > slashes && pattern[at - 1 - slashes] == '\\') ++slashes;
+    return slashes % 2 == 1;
+  };
+  if (pattern.ends_with("\\b") && !escaped_at(pattern.size() - 2)) {
+    pattern.erase(pattern.size() - 2);
+  }
+  // A trailing "(?:[^...]|$)": a class of what may not follow, or the end.
+  if (pattern.ends_with("|$)")) {
+    const std::size_t open = pattern.rfind("(?:[^");
+    if (open != std::string::npos && pattern.find('(', open + 1) == std::string::npos) {
+      pattern.erase(open);
+    }
+  }
+  return pattern;
+}
+
+}  // namespace
+
+void RequestDlp::drop_end_boundaries(bottle::secrets::RuleSet& rules) {
+  for (auto& rule : rules.rules) {
+    if (!rule.regex) continue;
+    const std::string loose = without_end_boundaries(rule.regex->pattern());
+    if (loose == rule.regex->pattern()) continue;
+    std::string error;
+    if (auto re = bottle::secrets::compile_rule_regex(loose, &error);
+        re && re->NumberOfCapturingGroups() == rule.regex->NumberOfCapturingGroups()) {
+      rule.regex = std::move(re);
+    }
+  }
+}
+
+void RequestDlp::add(Pieces& pieces, std::string where, std::string text, int depth) {
+  if (text.empty()) return;
+  if (depth > 0 && ++pieces.decoded > kMaxDecodedPieces) {
+    pieces.overflow = true;
+    return;
+  }
   const std::string original = text;
-  pieces.push_back({where, std::move(text)});
+  pieces.items.push_back({where, std::move(text)});
   if (depth >= kMaxDepth) return;
   if (original.find('%') != std::string::npos) {
     std::string decoded = bottle::text::percent_decode(original);
@@ -210,28 +255,30 @@ void RequestDlp::add(std::vector<Piece>& pieces, std::string where, std::string 
   }
 }
 
-std::optional<DlpFinding> RequestDlp::scan(const std::vector<Piece>& pieces) const {
-  if (pieces.empty()) return std::nullopt;
+std::optional<DlpFinding> RequestDlp::scan(const Pieces& pieces) const {
+  if (pieces.overflow) {
+    return DlpFinding{
+        "dlp-unreadable-request",
+        "the request (more than " + std::to_string(kMaxDecodedPieces) + " encoded runs to read)"};
+  }
+  if (pieces.items.empty()) return std::nullopt;
   std::string document;
   std::vector<std::size_t> starts;
-  for (const auto& p : pieces) {
+  for (const auto& p : pieces.items) {
     starts.push_back(document.size());
     document.append(p.text);
     document.push_back('\n');
   }
-  const auto findings = scanner_.scan(document, {"request", "", ""});
-  if (findings.empty()) return std::nullopt;
-  const auto& first =
-      *std::min_element(findings.begin(), findings.end(),
-                        [](const auto& a, const auto& b) { return a.offset < b.offset; });
-  const auto at = std::upper_bound(starts.begin(), starts.end(), first.offset) - starts.begin();
+  const auto first = scanner_.first(document, {"request", "", ""});
+  if (!first) return std::nullopt;
+  const auto at = std::upper_bound(starts.begin(), starts.end(), first->offset) - starts.begin();
   const std::size_t piece = at == 0 ? 0 : static_cast<std::size_t>(at - 1);
-  return DlpFinding{first.rule_id, pieces[piece].where};
+  return DlpFinding{first->rule_id, pieces.items[piece].where};
 }
 
 std::optional<DlpFinding> RequestDlp::scan_head(std::string_view target,
                                                 const http::fields& fields) const {
-  std::vector<Piece> pieces;
+  Pieces pieces;
   if (const auto hash = target.find('#'); hash != std::string_view::npos) {
     target = target.substr(0, hash);
   }
@@ -293,7 +340,7 @@ std::optional<DlpFinding> RequestDlp::scan_body(std::string_view body,
     }
     body = inflated;
   }
-  std::vector<Piece> pieces;
+  Pieces pieces;
   const std::string type =
       bottle::text::ascii_lower(std::string(fields[http::field::content_type]));
   if (type.starts_with("application/x-www-form-urlencoded")) {

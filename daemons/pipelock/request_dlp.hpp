@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bottle/secrets/rule_set.hpp"
 #include "bottle/secrets/scanner.hpp"
 
 namespace pipelock {
@@ -30,10 +31,17 @@ class RequestDlp {
   static constexpr int kMaxDepth = 2;
   // Shorter runs carry less than a key (and are most words).
   static constexpr std::size_t kMinEncodedRun = 16;
-  // JSON nested deeper is read as its text only.
-  static constexpr int kMaxJsonDepth = 64;
+  static constexpr std::size_t kMaxDecodedPieces = 4096;
 
   explicit RequestDlp(const bottle::secrets::Scanner& scanner) : scanner_(scanner) {}
+
+  // The rules as DLP reads them: a secret with a character added before or
+  // after it is still the secret (`ghp_...x` leaks the token as surely), so
+  // each rule's boundary assertions at either end (a leading or trailing
+  // \b, a trailing "(?:[^...]|$)") are dropped. git-gate keeps them, where
+  // they keep false positives in code down. A rule RE2 refuses without them
+  // stays as it was.
+  static void drop_end_boundaries(bottle::secrets::RuleSet& rules);
 
   // `target`: the origin form, "/path?query".
   std::optional<DlpFinding> scan_head(std::string_view target,
@@ -50,9 +58,18 @@ class RequestDlp {
     std::string where;
     std::string text;
   };
+  // What one request is read as: what it carries as sent (every piece, no
+  // bound: each is bounded by the request's own limits), then what that
+  // decodes to, up to kMaxDecodedPieces; past that the request is refused
+  // (overflow), never let through half read.
+  struct Pieces {
+    std::vector<Piece> items;
+    std::size_t decoded = 0;
+    bool overflow = false;
+  };
   // Adds `text` and what it decodes to, layer by layer.
-  static void add(std::vector<Piece>& pieces, std::string where, std::string text, int depth = 0);
-  std::optional<DlpFinding> scan(const std::vector<Piece>& pieces) const;
+  static void add(Pieces& pieces, std::string where, std::string text, int depth = 0);
+  std::optional<DlpFinding> scan(const Pieces& pieces) const;
 
   const bottle::secrets::Scanner& scanner_;
 };

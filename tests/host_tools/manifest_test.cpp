@@ -134,12 +134,33 @@ TEST(Manifest, ABadEgressSubnetIsNamed) {
   }
 }
 
+TEST(Manifest, TlsInterceptionIsOffUnlessAskedForAndItsKeysAreChecked) {
+  const std::string head =
+      "bottles:\n  d:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n";
+  EXPECT_FALSE(parse_manifest_text(head, "/m/b.yaml").bottles[0].tls_interception.enabled);
+  const auto b =
+      parse_manifest_text(
+          head + "    tls_interception: {enabled: true, passthrough_domains: ['*.Pin.example']}\n",
+          "/m/b.yaml")
+          .bottles[0];
+  EXPECT_TRUE(b.tls_interception.enabled);
+  EXPECT_EQ(b.tls_interception.passthrough_domains, std::vector<std::string>{"*.pin.example"});
+  EXPECT_EQ(error_of(head + "    tls_interception: {enable: true}\n"),
+            "/m/bottles.yaml:5: bottle 'd': key 'tls_interception.enable': unknown key (known: "
+            "enabled, passthrough_domains)");
+  EXPECT_EQ(error_of(head + "    tls_interception: {passthrough_domains: ['https://x']}\n"),
+            "/m/bottles.yaml:5: bottle 'd': key 'tls_interception.passthrough_domains': "
+            "'https://x' has the character ':', which is not allowed (letters, digits, '_', '.', "
+            "'-', and a leading '*.')");
+}
+
 TEST(Manifest, ErrorsNameFileLineBottleAndKey) {
   EXPECT_EQ(
       error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n    allowlist: [a.com]\n"
                "    alowlist: [b.com]\n"),
       "/m/bottles.yaml:5: bottle 'demo': key 'alowlist': unknown key (known: agent, "
-      "allowlist, egress_ca_files, egress_subnet, git, git_rules, routes, supervise)");
+      "allowlist, egress_ca_files, egress_subnet, git, git_rules, routes, supervise, "
+      "tls_interception)");
   EXPECT_EQ(error_of("bottles:\n  demo:\n    agent: {image: a, workdir: w}\n"
                      "    allowlist: [a.com, 'b .com']\n"),
             "/m/bottles.yaml:4: bottle 'demo': key 'allowlist': 'b .com' has the character ' ', "

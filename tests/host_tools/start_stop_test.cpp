@@ -48,6 +48,28 @@ std::string sha256_hex(const std::string& s) {
 
 }  // namespace
 
+TEST(BottleStart, WithTlsInterceptionPipelockGetsTheCaKeyAndTheManifestsPassthroughList) {
+  BottleCli cli;
+  auto r = cli.run({"start",
+                    cli.write_manifest("    tls_interception:\n      enabled: true\n"
+                                       "      passthrough_domains: ['*.pinned.example']\n")
+                        .string(),
+                    "--detach"},
+                   {{"GITHUB_TOKEN", kToken}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path key = cli.bottle_dir() / "pipelock/ca-key.pem";
+  // pipelock runs as uid and gid 990 and reads the key; nothing wider.
+  struct stat st {};
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 990u);
+  EXPECT_EQ(mode_of(key), 0640u);
+  EXPECT_EQ(mode_of(cli.bottle_dir() / "egress/ca-key.pem"), 0600u);
+  const std::string yaml = read_text(cli.bottle_dir() / "pipelock/pipelock.yaml");
+  EXPECT_NE(yaml.find("tls_interception:\n  enabled: true\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("passthrough_domains:\n    - \"*.pinned.example\""), std::string::npos)
+      << yaml;
+}
+
 TEST(BottleStart, RunsTheStepsInOrderAndLeavesTheBottleRunning) {
   BottleCli cli;
   auto r =

@@ -15,9 +15,13 @@ namespace {
 namespace http = boost::beast::http;
 using pipelock::RequestDlp;
 
+// The shipped rules as pipelock reads them for DLP.
 const bottle::secrets::Scanner& shipped() {
-  static const bottle::secrets::Scanner scanner(
-      bottle::secrets::load_gitleaks_config(SHIPPED_RULES));
+  static const bottle::secrets::Scanner scanner([] {
+    auto rules = bottle::secrets::load_gitleaks_config(SHIPPED_RULES);
+    RequestDlp::drop_end_boundaries(rules);
+    return rules;
+  }());
   return scanner;
 }
 
@@ -146,6 +150,25 @@ TEST(RequestDlp, AGzippedBodyIsReadAndOneThatCannotBeReadIsRefused) {
   const std::string bomb = gzip(std::string(50u << 20, 'a'));
   EXPECT_NE(body_where(bomb, fields({{"Content-Encoding", "gzip"}})).find("inflates past"),
             std::string::npos);
+}
+
+TEST(RequestDlp, ASecretWithACharacterAddedAtEitherEndIsStillFound) {
+  EXPECT_EQ(head_where("/", fields({{"X-A", kToken + "x"}})), "github-pat in header 'X-A'");
+  EXPECT_EQ(head_where("/", fields({{"X-A", "xAKIAZ3MQ5TJ7RWX2KBPD"}})),
+            "aws-access-key-id in header 'X-A'");
+}
+
+TEST(RequestDlp, ARequestWithMoreEncodedRunsThanItReadsIsRefused) {
+  // Padding runs ahead of the secret once made the reader stop before it.
+  std::string body;
+  for (int i = 0; i < 4100; ++i) body += "QUFBQUFBQUFBQUFBQUFB ";
+  body += base64("t=" + kToken);
+  EXPECT_EQ(body_where(body),
+            "dlp-unreadable-request in the request (more than 4096 encoded runs to read)");
+  // What is sent as it is is always read, however many parameters come first.
+  std::string query = "/?";
+  for (int i = 0; i < 5000; ++i) query += "a&";
+  EXPECT_EQ(head_where(query, fields({{"X-A", kToken}})), "github-pat in header 'X-A'");
 }
 
 TEST(RequestDlp, NamesAnAgentChoseAreEscapedInTheFinding) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <map>
 
 #include "bottle/secrets/entropy.hpp"
@@ -18,6 +19,11 @@ namespace {
 constexpr std::size_t kExcerptWidth = 80;
 constexpr std::size_t kSetFromBytes = 256 << 10;
 constexpr std::size_t kMaxGroups = 16;
+// What a finding reads of its line (for line-target allowlists and the
+// excerpt): at most this much each side of the secret. A line of megabytes
+// (minified code, a body with no newline) holding many matches would
+// otherwise cost a pass over the line per match.
+constexpr std::size_t kLineWindow = 4096;
 
 std::vector<std::string> all_keywords(const RuleSet& rules) {
   std::map<std::string, bool> seen;
@@ -198,7 +204,36 @@ bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view se
 
 std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
                                    const FragmentPosition& position, std::size_t lane) const {
+  return scan(bytes, where, position, lane, SIZE_MAX);
+}
+
+std::optional<Finding> Scanner::first(std::string_view bytes, const Source& where) const {
+  auto found = scan(bytes, where, {}, 0, 1);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
+                                   const FragmentPosition& position, std::size_t lane,
+                                   std::size_t limit) const {
   std::vector<Finding> out;
+  // Where each line starts, found once: every match looks its line up here.
+  std::vector<std::size_t> newlines;
+  bool newlines_found = false;
+  auto line_bounds = [&](std::size_t at) {
+    if (!newlines_found) {
+      newlines_found = true;
+      for (const char* p = bytes.data();
+           (p = static_cast<const char*>(std::memchr(p, '\n', bytes.size() - (p - bytes.data()))));
+           ++p) {
+        newlines.push_back(static_cast<std::size_t>(p - bytes.data()));
+      }
+    }
+    const auto next = std::lower_bound(newlines.begin(), newlines.end(), at);
+    const std::size_t end = next == newlines.end() ? bytes.size() : *next;
+    const std::size_t begin = next == newlines.begin() ? 0 : *std::prev(next) + 1;
+    return std::pair<std::size_t, std::size_t>(begin, end);
+  };
   std::vector<std::pair<std::size_t, std::size_t>> spans;  // each finding's secret, for the dedupe
   const std::vector<bool> run = rules_to_run(bytes, lane);
   const re2::StringPiece input(bytes.data(), bytes.size());
@@ -236,13 +271,12 @@ std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
       const std::string_view secret_view(secret.data(), secret.size());
       if (rule.entropy && shannon_entropy(secret_view) <= *rule.entropy) continue;
       const std::size_t secret_at = static_cast<std::size_t>(secret.data() - bytes.data());
-      const std::size_t line_begin = [&] {
-        const std::size_t nl = bytes.rfind('\n', secret_at == 0 ? 0 : secret_at - 1);
-        return (nl == std::string_view::npos || secret_at == 0) ? 0 : nl + 1;
-      }();
-      std::size_t line_end = bytes.find('\n', secret_at);
-      if (line_end == std::string_view::npos) line_end = bytes.size();
-      const std::string_view line_text = bytes.substr(line_begin, line_end - line_begin);
+      const auto [line_begin, line_end] = line_bounds(secret_at);
+      const std::size_t window_begin =
+          secret_at - line_begin > kLineWindow ? secret_at - kLineWindow : line_begin;
+      const std::size_t window_end =
+          std::min(line_end, secret_at + secret_view.size() + kLineWindow);
+      const std::string_view line_text = bytes.substr(window_begin, window_end - window_begin);
       if (allowed(rule, where, secret_view, std::string_view(match[0].data(), match[0].size()),
                   line_text)) {
         continue;
@@ -258,22 +292,37 @@ std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
       f.line = line;
       f.column = secret_at - line_begin + 1;
       f.offset = position.offset + secret_at;
-      f.excerpt = redacted_excerpt(line_text, secret_at - line_begin,
-                                   std::min(secret.size(), line_end - secret_at));
+      f.excerpt = redacted_excerpt(line_text, secret_at - window_begin,
+                                   std::min(secret.size(), window_end - secret_at));
       f.secret_digest = digest(secret_view);
       out.push_back(std::move(f));
       spans.emplace_back(secret_at, secret_at + secret.size());
+      if (out.size() >= limit) return out;
     }
   }
   // As gitleaks does: a generic rule's finding adds nothing where a rule
   // that knows the provider found the same secret.
+  // The specific findings' spans by start, with the furthest end so far: a
+  // generic span [b, e) is covered when one that starts before e ends after b.
   auto generic = [](const Finding& f) { return f.rule_id.starts_with("generic"); };
+  std::vector<std::pair<std::size_t, std::size_t>> specific;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!generic(out[i])) specific.push_back(spans[i]);
+  }
+  std::sort(specific.begin(), specific.end());
+  std::vector<std::size_t> furthest_end(specific.size());
+  for (std::size_t i = 0; i < specific.size(); ++i) {
+    furthest_end[i] = std::max(specific[i].second, i > 0 ? furthest_end[i - 1] : 0);
+  }
   std::vector<Finding> kept;
   for (std::size_t i = 0; i < out.size(); ++i) {
     bool covered = false;
-    for (std::size_t j = 0; generic(out[i]) && j < out.size() && !covered; ++j) {
-      covered =
-          !generic(out[j]) && spans[j].first < spans[i].second && spans[i].first < spans[j].second;
+    if (generic(out[i])) {
+      const auto starts_before_end =
+          std::lower_bound(specific.begin(), specific.end(),
+                           std::pair<std::size_t, std::size_t>(spans[i].second, 0));
+      const std::size_t n = static_cast<std::size_t>(starts_before_end - specific.begin());
+      covered = n > 0 && furthest_end[n - 1] > spans[i].first;
     }
     if (!covered) kept.push_back(std::move(out[i]));
   }

@@ -86,4 +86,9 @@ bool is_terminal_safe(std::string_view raw) {
   return true;
 }
 
+std::string shown_input(std::string_view raw, std::size_t max_bytes) {
+  if (raw.size() <= max_bytes) return escape_for_terminal(raw);
+  return "<" + std::to_string(raw.size()) + " characters>";
+}
+
 }  // namespace bottle::text

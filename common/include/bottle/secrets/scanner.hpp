@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -44,12 +45,20 @@ class Scanner {
   // Findings of every rule with an expression in `bytes`.
   std::vector<Finding> scan(std::string_view bytes, const Source& where,
                             const FragmentPosition& position = {}, std::size_t lane = 0) const;
+  // One finding, the first one met, or nothing: for a caller that refuses on
+  // any (pipelock's DLP), and must not spend a pass per match on a text
+  // holding thousands. Which rule is named may then be a generic one where a
+  // specific rule also matched.
+  std::optional<Finding> first(std::string_view bytes, const Source& where) const;
   // Findings of the path-only rules for `where` (once per file, not per fragment).
   std::vector<Finding> scan_path(const Source& where) const;
 
   const RuleSet& rules() const { return rules_; }
 
  private:
+  std::vector<Finding> scan(std::string_view bytes, const Source& where,
+                            const FragmentPosition& position, std::size_t lane,
+                            std::size_t limit) const;
   bool allowed(const Rule& rule, const Source& where, std::string_view secret,
                std::string_view match, std::string_view line) const;
 

@@ -18,6 +18,12 @@ std::string escape_for_terminal(std::string_view raw);
 // The same, appended to `out` (for hot paths that build a line in place).
 void append_escaped_for_terminal(std::string& out, std::string_view raw);
 
+// What a refusal or a log line may quote of a value an agent sent (a header
+// name, a port, a host that did not parse): the value, escaped, when it is
+// at most `max_bytes` long; else only "<N characters>", since a long value
+// may be the very secret the agent tried to send.
+std::string shown_input(std::string_view raw, std::size_t max_bytes = 24);
+
 // True when escape_for_terminal would change nothing.
 bool is_terminal_safe(std::string_view raw);
 
