@@ -25,7 +25,4 @@ std::optional<AgentTarget> parse_agent_target(std::string_view target, std::stri
 // log may show (query values can be secrets).
 std::string loggable_path(const AgentTarget& t);
 
-// Percent-decodes `s`; malformed escapes are kept as they are.
-std::string percent_decoded(std::string_view s);
-
 }  // namespace egress

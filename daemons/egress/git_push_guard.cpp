@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "bottle/text/ascii.hpp"
+#include "bottle/text/decoding.hpp"
 
 namespace egress {
 
@@ -13,13 +14,13 @@ bool is_git_push(const AgentTarget& target) {
   // The target is canonical (no encoded unreserved characters, no ';' in the
   // path, no dot segments), so these comparisons see what the upstream sees;
   // decoding anyway costs nothing and keeps the check sound on its own.
-  std::string path = bottle::text::ascii_lower(percent_decoded(target.path));
+  std::string path = bottle::text::ascii_lower(bottle::text::percent_decode(target.path));
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.ends_with("/git-receive-pack")) return true;
   // Any request naming the receive-pack service, whatever the path: a
   // server may answer the advertisement under another spelling of /info/refs.
   // Some query parsers also split pairs on ';'.
-  const std::string query = bottle::text::ascii_lower(percent_decoded(target.query));
+  const std::string query = bottle::text::ascii_lower(bottle::text::percent_decode(target.query));
   std::size_t start = 0;
   for (;;) {
     const std::size_t end = query.find_first_of("&;", start);

@@ -2,18 +2,9 @@
 
 #include <algorithm>
 
+#include "bottle/text/ascii.hpp"
+
 namespace egress {
-
-namespace {
-
-int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 ReflectionMatcher::ReflectionMatcher(const ReflectionPatterns& patterns) : patterns_(patterns) {
   std::size_t size = 1;
@@ -75,7 +66,7 @@ void ReflectionMatcher::step_source(unsigned char c, std::uint64_t at, std::stri
       }
       return;
     case Escape::kPercent:
-      if (hex_value(c) >= 0) {
+      if (bottle::text::hex_digit_value(c) >= 0) {
         escape_ = Escape::kPercentHex;
         escape_high_ = c;
         return;
@@ -87,8 +78,9 @@ void ReflectionMatcher::step_source(unsigned char c, std::uint64_t at, std::stri
       return;
     case Escape::kPercentHex:
       escape_ = Escape::kNone;
-      if (const int low = hex_value(c); low >= 0) {
-        const auto byte = static_cast<unsigned char>(hex_value(escape_high_) * 16 + low);
+      if (const int low = bottle::text::hex_digit_value(c); low >= 0) {
+        const auto byte =
+            static_cast<unsigned char>(bottle::text::hex_digit_value(escape_high_) * 16 + low);
         step_decoded(byte, escape_start_, at + 1, out);
         return;
       }

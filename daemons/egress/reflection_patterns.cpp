@@ -5,6 +5,7 @@
 #include <set>
 
 #include "agent_target.hpp"
+#include "bottle/text/decoding.hpp"
 
 namespace egress {
 
@@ -99,7 +100,7 @@ std::vector<ReflectionPatterns::Pattern> ReflectionPatterns::forms_of(std::strin
     add(p.bytes, p.form);
     // The matcher sees responses percent-decoded: a form that itself holds
     // an escape ("%41") appears there decoded.
-    add(percent_decoded(p.bytes), p.form);
+    add(bottle::text::percent_decode(p.bytes), p.form);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "bottle/http/loggable_target.hpp"
+#include "bottle/text/decoding.hpp"
 
 using namespace egress;
 
@@ -78,5 +79,5 @@ TEST(AgentTarget, ATargetThatDidNotParseIsLoggedWithoutQueryValuesOrFragment) {
 }
 
 TEST(AgentTarget, PercentDecodingKeepsMalformedEscapes) {
-  EXPECT_EQ(percent_decoded("a%2Fb%zz%4"), "a/b%zz%4");
+  EXPECT_EQ(bottle::text::percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
 }

@@ -4,44 +4,18 @@
 
 #include <random>
 
+#include "encodings.hpp"
 #include "marked_run.hpp"
 
 using namespace egress;
 
+using bottle_test::base64;
+using bottle_test::hex;
 using egress_test::marked;
 
 namespace {
 
 const std::string kToken = "ghp_9f8E7d6C5b4A3f2e1D0c9B8a7F6e5D4c3B2a";
-
-std::string base64(std::string_view data, bool url = false) {
-  const char* a = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-                      : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    const auto n = (static_cast<unsigned char>(data[i]) << 16) |
-                   (static_cast<unsigned char>(data[i + 1]) << 8) |
-                   static_cast<unsigned char>(data[i + 2]);
-    out += {a[(n >> 18) & 63], a[(n >> 12) & 63], a[(n >> 6) & 63], a[n & 63]};
-  }
-  if (i + 1 == data.size()) {
-    const auto n = static_cast<unsigned char>(data[i]) << 16;
-    out += {a[(n >> 18) & 63], a[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == data.size()) {
-    const auto n = (static_cast<unsigned char>(data[i]) << 16) |
-                   (static_cast<unsigned char>(data[i + 1]) << 8);
-    out += {a[(n >> 18) & 63], a[(n >> 12) & 63], a[(n >> 6) & 63], '='};
-  }
-  return out;
-}
-
-std::string hex(std::string_view data, bool upper) {
-  const char* d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : data) out += {d[c >> 4], d[c & 15]};
-  return out;
-}
 
 std::string percent_all(std::string_view data, bool upper) {
   std::string out;

@@ -8,11 +8,14 @@
 
 #include "bottle/secrets/gitleaks_config.hpp"
 #include "bottle/text/decoding.hpp"
+#include "encodings.hpp"
 #include "zlib_compress.hpp"
 
 namespace {
 
 namespace http = boost::beast::http;
+using bottle_test::base64;
+using bottle_test::hex;
 using pipelock::RequestDlp;
 
 // The shipped rules as pipelock reads them for DLP.
@@ -26,36 +29,6 @@ const bottle::secrets::Scanner& shipped() {
 }
 
 const std::string kToken = "ghp_" + std::string("Q8z2Lm4T9xKv7W3rN5pA1bC6dE0fG2hJ4kL8");
-
-std::string base64(std::string_view in) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(a[(v >> s) & 63]);
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out.push_back(a[(v >> 18) & 63]);
-    out.push_back(a[(v >> 12) & 63]);
-    out.append(i + 1 < in.size() ? std::string(1, a[(v >> 6) & 63]) + "=" : "==");
-  }
-  return out;
-}
-
-std::string hex(std::string_view in) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : in) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
 
 std::string gzip(std::string_view in) { return bottle_test::compressed(in, 16 + 15); }
 

@@ -3,18 +3,12 @@
 #include <array>
 #include <cstdint>
 
+#include "bottle/text/ascii.hpp"
 #include "bottle/text/utf8.hpp"
 
 namespace bottle::text {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The value of a base64 character in `alphabet` (0: standard, 1: URL-safe),
 // -1 when it has none there.
@@ -34,8 +28,8 @@ std::string percent_decode(std::string_view in, bool form_encoding) {
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     if (c == '%' && i + 2 < in.size()) {
-      const int hi = hex_value(in[i + 1]);
-      const int lo = hex_value(in[i + 2]);
+      const int hi = hex_digit_value(in[i + 1]);
+      const int lo = hex_digit_value(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
@@ -85,8 +79,8 @@ std::optional<std::string> hex_decode(std::string_view in) {
   std::string out;
   out.reserve(in.size() / 2);
   for (std::size_t i = 0; i < in.size(); i += 2) {
-    const int hi = hex_value(in[i]);
-    const int lo = hex_value(in[i + 1]);
+    const int hi = hex_digit_value(in[i]);
+    const int lo = hex_digit_value(in[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
   }
