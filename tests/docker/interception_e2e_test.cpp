@@ -18,6 +18,14 @@ TEST(BottleInterception, ACleanCallWorksAndALeakingOneIsRefusedInsideTheAgentsSe
   const std::string url = std::string("https://") + kApiHost;
   // The agent trusts the bottle's CA through the system store agent-entry
   // extended: no --cacert, and the leaf it sees is pipelock's.
+  // agent-entry puts the bottle's CAs in the store as the container starts;
+  // a session may start sooner.
+  ASSERT_EQ(b.agent("for i in $(seq 200); do openssl verify -CAfile "
+                    "/etc/ssl/certs/ca-certificates.crt /etc/bottle/agent/pipelock-ca.pem "
+                    ">/dev/null 2>&1 && exit 0; sleep 0.05; done; exit 1")
+                .code,
+            0)
+      << "the agent never trusted the bottle's CA";
   const auto clean = b.agent("curl -sS -v " + url + "/hello 2>&1");
   EXPECT_EQ(clean.code, 0) << clean.output;
   EXPECT_THAT(clean.output, HasSubstr("hello from the upstream"));
