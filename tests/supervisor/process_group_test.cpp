@@ -69,9 +69,12 @@ TEST(ProcessGroup, TheKillTimerHoldsUntilTheWholeGroupIsGone) {
                 " --name stubborn-child --ignore-term & wait']\n" +
                 "    stop_timeout_ms: 300\n    on_signal: {SIGUSR1: restart}\n"}));
   ASSERT_TRUE(sup.wait_running("stubborn"));
+  // The child says it started once it holds SIGTERM off; before that (the
+  // process exists, exec is done) a SIGTERM still ends it at once, and the
+  // kill timer would have nothing to hold for.
   ASSERT_TRUE(eventually([&] {
-    return processes_with_args({"--name", "stubborn-child"}).size() == 1;
-  }));
+    return sup.stdout_text().find("testd stubborn-child started") != std::string::npos;
+  })) << sup.stdout_text();
   sup.signal(SIGUSR1);
   ASSERT_TRUE(eventually([&] {
     auto d = sup.daemon("stubborn");
