@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bottle/tls/client_context.hpp"
 #include "bottle/uv/loop.hpp"
 #include "egress_server.hpp"
 #include "egress_settings.hpp"
@@ -21,7 +22,6 @@
 #include "loop_client.hpp"
 #include "proxy_settings.hpp"
 #include "request_log.hpp"
-#include "tls_context.hpp"
 #include "token_store.hpp"
 
 namespace {
@@ -51,7 +51,7 @@ struct Egress {
   egress::TokenStore tokens{{{"T", kToken}}};
   egress::LiveRoutes routes{routes_file(), tokens};
   egress::ProxySettings proxies;
-  egress::TlsContext tls{{}};
+  bottle::tls::ClientContext tls{{}};
   int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   egress::RequestLog log{loop, null_fd};
   egress::EgressServer server{loop, {settings, routes, tokens, tls, proxies, log}};

@@ -2,6 +2,7 @@
 // (http://egress:8080/<host>/<path>), its canonical form checks, and the
 // route it matches in a fixed table.
 #include "agent_target.hpp"
+#include "bottle/text/decoding.hpp"
 #include "canonical_target.hpp"
 #include "fuzz_input.hpp"
 #include "route_table.hpp"
@@ -23,6 +24,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)egress::path_problem(input);
   (void)egress::query_problem(input);
-  (void)egress::percent_decoded(input);
+  (void)bottle::text::percent_decode(input);
   return 0;
 }
