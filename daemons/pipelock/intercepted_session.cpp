@@ -205,11 +205,9 @@ bool InterceptedSession::check_head() {
     refuse(400, "Transfer-Encoding other than chunked");
     return false;
   }
-  if (ctx_.dlp) {
-    if (auto finding = ctx_.dlp->scan_head(text(req.target()), req)) {
-      if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
-        return false;
-      }
+  if (auto finding = ctx_.dlp.scan_head(text(req.target()), req)) {
+    if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
+      return false;
     }
   }
   if (auto why = ctx_.url_entropy.refusal(target_.host, text(req.target()))) {
@@ -237,8 +235,8 @@ void InterceptedSession::forward_request() {
     refuse(400, "chunked trailer fields (the head is read before the body; trailers are not)");
     return;
   }
-  if (ctx_.dlp && ctx_.scan_bodies && !req.body().empty()) {
-    if (auto finding = ctx_.dlp->scan_body(req.body(), req)) {
+  if (ctx_.scan_bodies && !req.body().empty()) {
+    if (auto finding = ctx_.dlp.scan_body(req.body(), req)) {
       if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
         return;
       }

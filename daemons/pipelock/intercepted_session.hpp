@@ -25,7 +25,7 @@ namespace pipelock {
 struct InterceptionContext {
   LeafCertificates& leaves;
   const bottle::tls::ClientContext& upstream_tls;
-  const RequestDlp* dlp;  // null: DLP off
+  const RequestDlp& dlp;
   const UrlEntropyCheck& url_entropy;
   bool scan_bodies;  // request_body_scanning.enabled
   std::size_t max_header_bytes;

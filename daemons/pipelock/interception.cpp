@@ -45,7 +45,7 @@ Interception::Interception(const PipelockConfig& cfg, const std::string& shipped
       url_entropy_(cfg.monitoring.entropy_threshold, cfg.monitoring.query_entropy_exclusions),
       context_{*leaves_,
                upstream_tls_,
-               dlp_.get(),
+               *dlp_,
                url_entropy_,
                cfg.dlp.scan_bodies,
                static_cast<std::size_t>(cfg.max_header_bytes),
