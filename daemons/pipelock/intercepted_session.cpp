@@ -35,9 +35,16 @@ std::string_view text(boost::beast::string_view v) { return {v.data(), v.size()}
 
 }  // namespace
 
-InterceptedSession::InterceptedSession(const InterceptionContext& ctx, const ProxyTarget& target,
-                                       Decision tunnel, Layer layer, Io io)
-    : ctx_(ctx), target_(target), tunnel_(std::move(tunnel)), layer_(layer), io_(std::move(io)) {
+InterceptedSession::InterceptedSession(const InterceptionContext& ctx, Shared shared,
+                                       const ProxyTarget& target, Decision tunnel, Layer layer,
+                                       Io io)
+    : ctx_(ctx),
+      shared_(shared),
+      held_(shared.held),
+      target_(target),
+      tunnel_(std::move(tunnel)),
+      layer_(layer),
+      io_(std::move(io)) {
   if (layer_ == Layer::tls) {
     client_tls_ =
         bottle::tls::Session::server(ctx_.leaves.new_server_ssl(target_.host), tunnel_.client);
@@ -53,10 +60,8 @@ void InterceptedSession::new_parser() {
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.max_header_bytes));
   parser_->body_limit(static_cast<std::uint64_t>(ctx_.max_body_bytes));
   head_checked_ = false;
-  expect_continue_ = false;
-  audit_note_.clear();
-  method_.clear();
-  path_.clear();
+  // method_, path_ and audit_note_ stay: the request just read may still be
+  // out for its body scan, and its decision line needs them.
 }
 
 Decision InterceptedSession::request_decision() const {
@@ -105,13 +110,43 @@ void InterceptedSession::from_client(std::string_view bytes) {
 
 void InterceptedSession::on_client_plaintext(std::string_view data) {
   in_.append(data);
-  while (phase_ == Phase::reading && !in_.empty()) {
+  if (!hold()) return;
+  parse();
+}
+
+bool InterceptedSession::hold() {
+  const std::size_t bytes =
+      in_.size() + scanning_bytes_ + (parser_ ? parser_->get().body().size() : 0);
+  if (held_.set(bytes)) return true;
+  refuse(503, "pipelock holds " + std::to_string(shared_.held.held()) +
+                  " bytes of requests not yet scanned across all tunnels, its budget is " +
+                  std::to_string(shared_.held.budget()) + ": retry once fewer are in flight");
+  return false;
+}
+
+void InterceptedSession::parse() {
+  while (phase_ == Phase::reading) {
+    // A request is done once its head is checked (and scanned) and its body
+    // read; one without a body is done with its head.
+    if (head_checked_ && parser_->is_done()) {
+      request_read();
+      continue;
+    }
+    if (in_.empty()) break;
     boost::beast::error_code ec;
     const std::size_t used = parser_->put(boost::asio::buffer(in_.data(), in_.size()), ec);
     in_.erase(0, used);
     if (!head_checked_ && parser_->is_header_done()) {
       head_checked_ = true;
       if (!check_head()) return;
+      // The head's DLP scan: the body (still in in_: the parser stops after
+      // a head) waits for it.
+      Request head(parser_->get().base());
+      start_scan(DlpScans::Part::head, std::move(head),
+                 [this](Request, std::optional<DlpFinding> finding) {
+                   on_head_scanned(std::move(finding));
+                 });
+      return;
     }
     if (ec == http::error::need_more) break;
     if (ec == http::error::header_limit) {
@@ -127,18 +162,31 @@ void InterceptedSession::on_client_plaintext(std::string_view data) {
       refuse(400, "malformed request: " + ec.message());
       return;
     }
-    if (parser_->is_done()) {
-      forward_request();
-      continue;
-    }
-    if (used == 0) break;
+    if (used == 0 && !parser_->is_done()) break;
   }
+}
+
+void InterceptedSession::start_scan(DlpScans::Part part, Request req, DlpScans::Done done) {
+  phase_ = Phase::scanning;
+  io_.client_reading(false);
+  scan_ = shared_.scans.scan(
+      part, std::move(req), [this, done = std::move(done)](Request r, std::optional<DlpFinding> f) {
+        scan_.reset();
+        scanning_bytes_ = 0;
+        if (phase_ != Phase::scanning) return;
+        phase_ = Phase::reading;
+        done(std::move(r), std::move(f));
+        if (phase_ != Phase::reading) return;
+        io_.client_reading(true);
+        if (hold()) parse();
+      });
 }
 
 bool InterceptedSession::check_head() {
   const auto& req = parser_->get();
   const std::string_view target = text(req.target());
   head_fields_ = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
+  audit_note_.clear();
   path_ = bottle::http::loggable_target(target);
   // Only methods HTTP defines: any other token (a secret, say) would go out
   // as the request line's first word, read by nothing.
@@ -205,43 +253,61 @@ bool InterceptedSession::check_head() {
     refuse(400, "Transfer-Encoding other than chunked");
     return false;
   }
-  if (auto finding = ctx_.dlp.scan_head(text(req.target()), req)) {
-    if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
-      return false;
-    }
-  }
-  if (auto why = ctx_.url_entropy.refusal(target_.host, text(req.target()))) {
-    if (blocked(403, *why)) return false;
-  }
   const std::string_view expect = text(req[http::field::expect]);
-  if (!expect.empty()) {
-    if (!bottle::text::ascii_iequals(expect, "100-continue")) {
-      refuse(417, "Expect other than 100-continue");
-      return false;
-    }
-    // The body is read whole before anything goes upstream, so pipelock
-    // itself asks for it.
-    expect_continue_ = true;
-    send_to_client("HTTP/1.1 100 Continue\r\n\r\n");
+  if (!expect.empty() && !bottle::text::ascii_iequals(expect, "100-continue")) {
+    refuse(417, "Expect other than 100-continue");
+    return false;
   }
   return true;
 }
 
-void InterceptedSession::forward_request() {
-  http::request<http::string_body> req = parser_->release();
+void InterceptedSession::on_head_scanned(std::optional<DlpFinding> finding) {
+  const auto& req = parser_->get();
+  if (finding) {
+    if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
+      return;
+    }
+  }
+  if (auto why = ctx_.url_entropy.refusal(target_.host, text(req.target()))) {
+    if (blocked(403, *why)) return;
+  }
+  if (!text(req[http::field::expect]).empty()) {
+    // 100-continue (check_head refused any other): the body is read whole
+    // before anything goes upstream, so pipelock itself asks for it.
+    send_to_client("HTTP/1.1 100 Continue\r\n\r\n");
+  }
+}
+
+void InterceptedSession::request_read() {
+  Request req = parser_->release();
   // Beast adds a chunked body's trailer fields to the head, after the head
   // was checked: they would go out as headers nobody read.
   if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) != head_fields_) {
     refuse(400, "chunked trailer fields (the head is read before the body; trailers are not)");
     return;
   }
-  if (ctx_.scan_bodies && !req.body().empty()) {
-    if (auto finding = ctx_.dlp.scan_body(req.body(), req)) {
-      if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
-        return;
-      }
+  new_parser();
+  if (!ctx_.scan_bodies || req.body().empty()) {
+    forward(std::move(req));
+    return;
+  }
+  scanning_bytes_ = req.body().size();
+  start_scan(DlpScans::Part::body, std::move(req),
+             [this](Request r, std::optional<DlpFinding> finding) {
+               on_body_scanned(std::move(r), std::move(finding));
+             });
+}
+
+void InterceptedSession::on_body_scanned(Request req, std::optional<DlpFinding> finding) {
+  if (finding) {
+    if (blocked(403, "DLP: " + finding->rule_id + " in " + finding->where, finding->rule_id)) {
+      return;
     }
   }
+  forward(std::move(req));
+}
+
+void InterceptedSession::forward(Request req) {
   for (auto field : {http::field::proxy_connection, http::field::proxy_authorization,
                      http::field::keep_alive, http::field::expect}) {
     req.erase(field);
@@ -259,7 +325,7 @@ void InterceptedSession::forward_request() {
   d.reason = audit_note_.empty() ? "forwarded" : audit_note_;
   d.bytes_to_upstream = bytes.size();
   io_.decided(d);
-  new_parser();
+  audit_note_.clear();
 }
 
 bool InterceptedSession::blocked(unsigned status, const std::string& reason,
@@ -275,7 +341,8 @@ bool InterceptedSession::blocked(unsigned status, const std::string& reason,
 
 void InterceptedSession::refuse(unsigned status, const std::string& reason,
                                 const std::string& rule) {
-  if (phase_ != Phase::reading) return;
+  if (!open()) return;
+  scan_.reset();  // a refusal while a scan is out (the budget): its result is moot
   Decision d = request_decision();
   d.allowed = false;
   d.reason = reason;
@@ -299,7 +366,8 @@ void InterceptedSession::client_ended() {
 // --- the upstream's side ---------------------------------------------------
 
 void InterceptedSession::from_upstream(std::string_view bytes) {
-  if (phase_ != Phase::reading) return;
+  // While a scan is out, responses to the requests before it still come.
+  if (!open()) return;
   std::string plain;
   if (layer_ == Layer::tls) {
     const auto failure = upstream_tls_->receive(bytes, plain);
@@ -323,7 +391,7 @@ void InterceptedSession::from_upstream(std::string_view bytes) {
 }
 
 void InterceptedSession::upstream_ended() {
-  if (phase_ != Phase::reading) return;
+  if (!open()) return;
   if (client_tls_) client_tls_->close();
   flush_client();
   end("upstream closed");
@@ -364,6 +432,7 @@ void InterceptedSession::flush_upstream() {
 void InterceptedSession::end(const std::string& why) {
   if (phase_ == Phase::ended) return;
   phase_ = Phase::ended;
+  scan_.reset();
   io_.end(why);
 }
 

@@ -13,6 +13,8 @@
 #include "bottle/tls/client_context.hpp"
 #include "bottle/tls/session.hpp"
 #include "decision_log.hpp"
+#include "dlp_scans.hpp"
+#include "held_bytes.hpp"
 #include "leaf_certificates.hpp"
 #include "proxy_target.hpp"
 #include "request_dlp.hpp"
@@ -43,7 +45,10 @@ struct InterceptionContext {
 //   - no Upgrade (a WebSocket is no longer HTTP to read);
 //   - DLP on the head, then on the whole body (held, at most
 //     max_body_bytes, and forwarded only once read: no part of a secret
-//     leaves before the scan has seen all of it);
+//     leaves before the scan has seen all of it); the scans run on
+//     DlpScans' workers, and while one is out the agent's socket is paused
+//     and nothing more of its bytes is parsed; what all sessions hold of
+//     requests not yet forwarded is counted against one HeldBytes budget;
 //   - forwarded in one canonical form: the head as pipelock serialises it,
 //     Content-Length framing, hop-by-hop fields dropped.
 // A refusal is answered inside the TLS session (403, X-Pipelock-Block-Reason,
@@ -60,12 +65,19 @@ class InterceptedSession {
     std::function<void(const Decision&)> decided;  // one per request
     // The session is over: end the tunnel once what went to to_client is written.
     std::function<void(const std::string& why)> end;
+    // Whether the agent's socket should be read (false while a scan is out).
+    std::function<void(bool)> client_reading;
+  };
+  // What the sessions of one process share besides the settings.
+  struct Shared {
+    DlpScans& scans;
+    HeldBytes& held;
   };
 
   // `tunnel`: the CONNECT's decision (client, host, port), each request's
   // line starts from it.
-  InterceptedSession(const InterceptionContext& ctx, const ProxyTarget& target, Decision tunnel,
-                     Layer layer, Io io);
+  InterceptedSession(const InterceptionContext& ctx, Shared shared, const ProxyTarget& target,
+                     Decision tunnel, Layer layer, Io io);
   InterceptedSession(const InterceptedSession&) = delete;
   InterceptedSession& operator=(const InterceptedSession&) = delete;
 
@@ -80,17 +92,29 @@ class InterceptedSession {
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using Request = DlpScans::Request;
   enum class Phase {
-    reading,  // requests are parsed, decided and forwarded
-    refused,  // a refusal is on its way to the agent; nothing more goes upstream
+    reading,   // requests are parsed, decided and forwarded
+    scanning,  // the current request's head or body is with DlpScans; agent bytes wait
+    refused,   // a refusal is on its way to the agent; nothing more goes upstream
     ended,
   };
 
   void new_parser();
   void on_client_plaintext(std::string_view data);
-  // Returns false when the request was refused.
+  // Feeds the parser what the agent sent, for as long as requests can be read.
+  void parse();
+  // The checks on the head that need no scan; false when the request was refused.
   bool check_head();
-  void forward_request();
+  void on_head_scanned(std::optional<DlpFinding> finding);
+  void request_read();
+  void on_body_scanned(Request req, std::optional<DlpFinding> finding);
+  void forward(Request req);
+  void start_scan(DlpScans::Part part, Request req, DlpScans::Done done);
+  // Counts what the session holds against the process's budget; false (the
+  // request refused) when it would go past it.
+  bool hold();
+  bool open() const { return phase_ == Phase::reading || phase_ == Phase::scanning; }
   // A policy refusal (Host, DLP): logged and let through in audit mode;
   // returns true when the request was refused.
   bool blocked(unsigned status, const std::string& reason, const std::string& rule = "");
@@ -103,6 +127,10 @@ class InterceptedSession {
   Decision request_decision() const;
 
   const InterceptionContext& ctx_;
+  Shared shared_;
+  HeldBytes::Share held_;
+  std::unique_ptr<DlpScans::Pending> scan_;  // the scan out, if any
+  std::size_t scanning_bytes_ = 0;           // the body out with it
   ProxyTarget target_;
   Decision tunnel_;
   Layer layer_;
@@ -116,7 +144,6 @@ class InterceptedSession {
   std::string method_;           // the current request's method
   std::string path_;             // the current request's target as a log shows it
   std::string audit_note_;       // audit: what would have refused the current request
-  bool expect_continue_ = false;
   Phase phase_ = Phase::reading;
   std::uint64_t requests_ = 0;
   std::uint64_t response_bytes_ = 0;

@@ -38,6 +38,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--upstream-ca", upstream_cas,
                  "a CA file trusted for intercepted upstreams besides the system's (repeatable)");
+  int scan_budget_ms = 5000;
+  std::size_t held_bytes_budget = 64u << 20;
+  app.add_option("--dlp-scan-budget-ms", scan_budget_ms,
+                 "how long one DLP scan may run before its request is refused")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--dlp-held-bytes", held_bytes_budget,
+                 "what all intercepted tunnels may hold at once of requests waiting for DLP")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40))
+      ->capture_default_str();
   app.add_flag("--check", check_only, "check the config and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -50,6 +60,8 @@ int main(int argc, char** argv) {
     log->error("{}", bottle::text::escape_for_terminal(e.what()));
     return bottle::kDaemonConfig;
   }
+  cfg.dlp.scan_budget = std::chrono::milliseconds(scan_budget_ms);
+  cfg.dlp.held_bytes_budget = held_bytes_budget;
   for (const auto& w : cfg.warnings) log->warn("{}", w);
   std::unique_ptr<pipelock::Interception> interception;
   if (cfg.tls.enabled) {
@@ -120,7 +132,9 @@ int main(int argc, char** argv) {
         // instead, and the supervisor ends it with every other descendant at
         // shutdown. Both sides call setpgid, so the parent's exit is never
         // seen before the child has left the group.
+        server.before_fork();
         const pid_t child = ::fork();
+        server.after_fork(child == 0);
         if (child > 0) {
           if (::setpgid(child, child) != 0 && errno != EACCES && errno != ESRCH) {
             log->warn("{}: setpgid for the tunnel carrier: {}", why, std::strerror(errno));

@@ -78,6 +78,15 @@ struct PipelockConfig {
     // request_body_scanning.max_body_bytes: a larger body is refused (413),
     // since what is not read cannot be let through.
     std::size_t max_body_bytes = 5u << 20;  // the public pipelock's default
+    // Not pipelock.yaml keys (the public pipelock has none for them; a key
+    // of our own would make the file unloadable by it): pipelock's flags.
+    // How long one scan may take before its request is refused
+    // (dlp_scans.hpp), the threads scanning, and what all tunnels may hold
+    // at once of requests waiting for their scan (held_bytes.hpp; never
+    // less than one request of the largest size).
+    std::chrono::milliseconds scan_budget{5000};
+    std::size_t scan_workers = 2;
+    std::size_t held_bytes_budget = 64u << 20;
   } dlp;
 
   struct Logging {

@@ -329,7 +329,7 @@ void ProxyConnection::on_upstream_connected() {
     // Read as an intercepted tunnel's requests are: DLP, URL entropy, and
     // this host only for any request after it on the connection.
     intercept(false, std::move(raw_head_) + early);
-    client_->resume_reading();
+    if (!session_holds_client_) client_->resume_reading();
     return;
   }
   decision_.bytes_to_upstream += head_to_upstream_.size();
@@ -404,9 +404,18 @@ void ProxyConnection::intercept(bool tls, std::string held) {
     if (upstream_) upstream_->pause_reading();
     client_->write(std::string(), [this, why](int) { finish(why); });
   };
+  io.client_reading = [this](bool on) {
+    session_holds_client_ = !on;
+    if (!on) {
+      client_->pause_reading();
+    } else if (!upstream_ || upstream_->write_queue_bytes() <= kHighWater) {
+      client_->resume_reading();
+    }
+  };
   try {
     session_ = std::make_unique<InterceptedSession>(
-        server_.interception()->context(), target_, decision_,
+        server_.interception()->context(),
+        InterceptedSession::Shared{server_.dlp_scans(), server_.held_bytes()}, target_, decision_,
         tls ? InterceptedSession::Layer::tls : InterceptedSession::Layer::plain, std::move(io));
   } catch (const std::exception& e) {
     block_tunnel(std::string("cannot intercept: ") + e.what());
@@ -476,7 +485,7 @@ void ProxyConnection::to_upstream(std::string bytes) {
     } else if (upstream_->write_queue_bytes() < kHighWater / 2 &&
                (client_stream_ == ClientStream::tunnel ||
                 client_stream_ == ClientStream::request_body ||
-                client_stream_ == ClientStream::intercepted)) {
+                (client_stream_ == ClientStream::intercepted && !session_holds_client_))) {
       client_->resume_reading();
     }
   });

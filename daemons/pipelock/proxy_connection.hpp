@@ -95,6 +95,9 @@ class ProxyConnection {
   // The client is this host itself (egress beside pipelock): its tunnels
   // carry the operator's tokens on purpose and are never intercepted.
   bool client_local_ = false;
+  // The intercepted session paused the agent's socket (a DLP scan is out):
+  // write-side back-pressure must not resume it.
+  bool session_holds_client_ = false;
   ClientStream client_stream_ = ClientStream::head;
   std::string pending_;           // client bytes read but not yet consumed by the parser
   std::size_t head_bytes_ = 0;    // head bytes the parser consumed so far

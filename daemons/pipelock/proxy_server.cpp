@@ -1,5 +1,8 @@
 #include "proxy_server.hpp"
 
+#include <algorithm>
+
+#include "interception.hpp"
 #include "proxy_connection.hpp"
 
 namespace pipelock {
@@ -19,9 +22,31 @@ ProxyServer::ProxyServer(bottle::uv::Loop& loop, const PipelockConfig& cfg, Deci
               {kBacklog, static_cast<std::size_t>(cfg.max_connections), nullptr},
               [this](std::uint64_t id, std::unique_ptr<bottle::uv::TcpStream> client) {
                 return std::make_unique<ProxyConnection>(*this, id, std::move(client));
-              }) {}
+              }) {
+  if (interception_ != nullptr) {
+    dlp_scans_ =
+        std::make_unique<DlpScans>(loop, interception_->context().dlp,
+                                   DlpScans::Options{cfg.dlp.scan_workers, cfg.dlp.scan_budget});
+    held_bytes_ = std::make_unique<HeldBytes>(
+        std::max(cfg.dlp.held_bytes_budget,
+                 cfg.dlp.max_body_bytes + static_cast<std::size_t>(cfg.max_header_bytes)));
+  }
+}
 
 ProxyServer::~ProxyServer() { stop(); }
+
+void ProxyServer::before_fork() {
+  if (dlp_scans_) dlp_scans_->before_fork();
+}
+
+void ProxyServer::after_fork(bool in_child) {
+  if (!dlp_scans_) return;
+  if (in_child) {
+    dlp_scans_->after_fork_in_child();
+  } else {
+    dlp_scans_->after_fork_in_parent();
+  }
+}
 
 // Defined here, where the connection type is complete (the set destroys it).
 void ProxyServer::release(std::uint64_t id) { server_.release(id); }

@@ -10,6 +10,8 @@
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp_server.hpp"
 #include "decision_log.hpp"
+#include "dlp_scans.hpp"
+#include "held_bytes.hpp"
 #include "pipelock_config.hpp"
 #include "request_policy.hpp"
 
@@ -42,6 +44,10 @@ class ProxyServer {
   std::size_t stop_accepting();
   // Calls `fn` once no connection is left.
   void when_idle(std::function<void()> fn) { server_.when_idle(std::move(fn)); }
+  // Around the fork of a tunnel carrier (main.cpp): the DLP scans' threads
+  // do not cross it (DlpScans::before_fork).
+  void before_fork();
+  void after_fork(bool in_child);
 
   // For connections.
   bottle::uv::Loop& loop() { return loop_; }
@@ -49,6 +55,9 @@ class ProxyServer {
   const RequestPolicy& policy() const { return policy_; }
   DecisionLog& log() { return log_; }
   const Interception* interception() const { return interception_; }
+  // With interception only.
+  DlpScans& dlp_scans() { return *dlp_scans_; }
+  HeldBytes& held_bytes() { return *held_bytes_; }
   void release(std::uint64_t id);
 
  private:
@@ -57,6 +66,8 @@ class ProxyServer {
   RequestPolicy policy_;
   DecisionLog& log_;
   const Interception* interception_;
+  std::unique_ptr<DlpScans> dlp_scans_;
+  std::unique_ptr<HeldBytes> held_bytes_;
   bottle::uv::TcpServer<ProxyConnection> server_;
 };
 

@@ -24,6 +24,10 @@ constexpr std::size_t kMaxInflateRatio = 100;
 // the secret itself).
 std::string shown(std::string_view name) { return bottle::text::shown_input(name, 24); }
 
+DlpFinding timed_out() {
+  return DlpFinding{"dlp-scan-timeout", "the request (not read within the DLP scan budget)"};
+}
+
 bool base64_char(char c) {
   return bottle::text::ascii_isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_';
 }
@@ -255,7 +259,9 @@ void RequestDlp::add(Pieces& pieces, std::string where, std::string text, int de
   }
 }
 
-std::optional<DlpFinding> RequestDlp::scan(const Pieces& pieces) const {
+std::optional<DlpFinding> RequestDlp::scan(const Pieces& pieces,
+                                           const bottle::secrets::ScanBudget& budget,
+                                           std::size_t lane) const {
   if (pieces.overflow) {
     return DlpFinding{
         "dlp-unreadable-request",
@@ -269,15 +275,19 @@ std::optional<DlpFinding> RequestDlp::scan(const Pieces& pieces) const {
     document.append(p.text);
     document.push_back('\n');
   }
-  const auto first = scanner_.first(document, {"request", "", ""});
-  if (!first) return std::nullopt;
+  const auto first = scanner_.first(document, {"request", "", ""}, budget, lane);
+  if (!first) {
+    if (budget.spent()) return timed_out();
+    return std::nullopt;
+  }
   const auto at = std::upper_bound(starts.begin(), starts.end(), first->offset) - starts.begin();
   const std::size_t piece = at == 0 ? 0 : static_cast<std::size_t>(at - 1);
   return DlpFinding{first->rule_id, pieces.items[piece].where};
 }
 
-std::optional<DlpFinding> RequestDlp::scan_head(std::string_view target,
-                                                const http::fields& fields) const {
+std::optional<DlpFinding> RequestDlp::scan_head(std::string_view target, const http::fields& fields,
+                                                const bottle::secrets::ScanBudget& budget,
+                                                std::size_t lane) const {
   Pieces pieces;
   if (const auto hash = target.find('#'); hash != std::string_view::npos) {
     target = target.substr(0, hash);
@@ -304,11 +314,12 @@ std::optional<DlpFinding> RequestDlp::scan_head(std::string_view target,
     const std::string name(field.name_string());
     add(pieces, "header '" + shown(name) + "'", name + ": " + std::string(field.value()));
   }
-  return scan(pieces);
+  return scan(pieces, budget, lane);
 }
 
-std::optional<DlpFinding> RequestDlp::scan_body(std::string_view body,
-                                                const http::fields& fields) const {
+std::optional<DlpFinding> RequestDlp::scan_body(std::string_view body, const http::fields& fields,
+                                                const bottle::secrets::ScanBudget& budget,
+                                                std::size_t lane) const {
   if (body.empty()) return std::nullopt;
   const auto coding = bottle::http::content_coding_of(fields);
   std::string inflated;
@@ -334,6 +345,7 @@ std::optional<DlpFinding> RequestDlp::scan_body(std::string_view body,
                           "body (inflates past " + std::to_string(limit) + " bytes)"};
       }
       if (*used == 0 && !inflater.output_pending()) break;
+      if (budget.spent()) return timed_out();
     }
     if (!inflater.complete()) {
       return DlpFinding{"dlp-unreadable-body", "body (" + shown(coding.value) + " data cut short)"};
@@ -353,7 +365,7 @@ std::optional<DlpFinding> RequestDlp::scan_body(std::string_view body,
     }
   }
   add(pieces, "body", std::string(body));
-  return scan(pieces);
+  return scan(pieces, budget, lane);
 }
 
 }  // namespace pipelock

@@ -43,15 +43,22 @@ class RequestDlp {
   // stays as it was.
   static void drop_end_boundaries(bottle::secrets::RuleSet& rules);
 
-  // `target`: the origin form, "/path?query".
+  // `target`: the origin form, "/path?query". A scan that runs past
+  // `budget` is a finding ("dlp-scan-timeout"): what was not read is not let
+  // through. `lane`: the scanner's lane (bottle::secrets::Scanner), one per
+  // thread scanning at once.
   std::optional<DlpFinding> scan_head(std::string_view target,
-                                      const boost::beast::http::fields& fields) const;
+                                      const boost::beast::http::fields& fields,
+                                      const bottle::secrets::ScanBudget& budget = {},
+                                      std::size_t lane = 0) const;
   // `body`: the whole body as it would go out (transfer coding removed); its
   // content coding and type are read from `fields`. A body whose content
   // coding pipelock cannot undo (br, zstd, a corrupt gzip) is a finding of
   // its own: what cannot be read cannot be let through.
   std::optional<DlpFinding> scan_body(std::string_view body,
-                                      const boost::beast::http::fields& fields) const;
+                                      const boost::beast::http::fields& fields,
+                                      const bottle::secrets::ScanBudget& budget = {},
+                                      std::size_t lane = 0) const;
 
  private:
   struct Piece {
@@ -69,7 +76,8 @@ class RequestDlp {
   };
   // Adds `text` and what it decodes to, layer by layer.
   static void add(Pieces& pieces, std::string where, std::string text, int depth = 0);
-  std::optional<DlpFinding> scan(const Pieces& pieces) const;
+  std::optional<DlpFinding> scan(const Pieces& pieces, const bottle::secrets::ScanBudget& budget,
+                                 std::size_t lane) const;
 
   const bottle::secrets::Scanner& scanner_;
 };

@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "bottle/uv/connection_set.hpp"
 #include "bottle/uv/handle.hpp"
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/timer.hpp"
+#include "bottle/uv/wakeup.hpp"
 
 namespace {
 
@@ -179,6 +181,31 @@ TEST(Timer, ACallbackMayRearmItsTimer) {
   timer.start(0, again);
   loop.run();
   EXPECT_EQ(fired, 3);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Wakeup, AWakeFromAnotherThreadRunsTheCallbackOnTheLoopsThread) {
+  bottle::uv::Loop loop;
+  std::thread::id ran_on;
+  int runs = 0;
+  {
+    bottle::uv::Wakeup wakeup(loop, [&] {
+      ran_on = std::this_thread::get_id();
+      ++runs;
+      loop.stop();
+    });
+    std::thread other([&] {
+      for (int i = 0; i < 100; ++i) wakeup.wake();
+    });
+    other.join();
+    loop.run();
+  }
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  // Wakes before the loop turns are one callback: it takes all that is ready.
+  EXPECT_EQ(runs, 1);
 }
 
 }  // namespace

@@ -50,10 +50,16 @@ std::string config(const PipelockCa& ca, int upstream_port, const std::string& t
          ca.cert() + "\n  ca_key: " + ca.key() + "\n" + tls_extra;
 }
 
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
 struct Bottle {
-  explicit Bottle(const std::string& tls_extra = "", const std::string& mode = "strict")
+  explicit Bottle(const std::string& tls_extra = "", const std::string& mode = "strict",
+                  const std::vector<std::string>& flags = {})
       : pipelock(config(ca, upstream.port(), tls_extra, mode),
-                 {"--secret-rules", SHIPPED_RULES, "--upstream-ca", upstream.ca()}) {}
+                 with({"--secret-rules", SHIPPED_RULES, "--upstream-ca", upstream.ca()}, flags)) {}
   std::string proxy() const { return "http://127.0.0.2:" + std::to_string(pipelock.port()); }
   std::string url(const std::string& path) const {
     return "https://allowed.test:" + std::to_string(upstream.port()) + path;
@@ -193,6 +199,104 @@ TEST(Interception, WhatNoCheckReadsIsRefusedNotForwarded) {
     EXPECT_EQ(d.dump().find(kToken), std::string::npos) << d.dump();
   }
   EXPECT_EQ(b.upstream.last_post(), "");
+}
+
+// The raw client (raw_tls_client.py) as a process of its own, for a request
+// that must be in flight while the test does something else; stdin from
+// `bytes`. Its stderr says "sent" once every byte is out.
+std::unique_ptr<Process> raw_request_in_flight(Bottle& b, const std::string& name,
+                                               const std::string& bytes) {
+  const fs::path in = b.ca.dir / name;
+  std::ofstream(in, std::ios::binary) << bytes;
+  return std::make_unique<Process>(
+      std::vector<std::string>{"sh", "-c",
+                               "exec python3 " + std::string(RAW_TLS_CLIENT_PY) + " 127.0.0.2 " +
+                                   std::to_string(b.pipelock.port()) + " allowed.test " +
+                                   std::to_string(b.upstream.port()) + " " + b.ca.cert() + " < " +
+                                   in.string()},
+      std::vector<std::string>{"RAW_TLS_CLIENT_SAY_SENT=1"});
+}
+
+// A body dense with near-secrets ("key=<14 letters>" lines: each one a
+// generic-rule candidate the allowlists must clear) costs the scanner
+// seconds per MiB: an agent can make every scan that slow.
+std::string dense_body_request(const Bottle& b, std::size_t lines) {
+  std::string body;
+  std::uint32_t seed = 1;
+  for (std::size_t i = 0; i < lines; ++i) {
+    body += "key=";
+    for (int c = 0; c < 14; ++c) {
+      seed = seed * 1103515245u + 12345u;
+      body.push_back(static_cast<char>('a' + (seed >> 16) % 26));
+    }
+    body += "\n";
+  }
+  return "POST /upload HTTP/1.1\r\nHost: allowed.test:" + std::to_string(b.upstream.port()) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST(Interception, ASlowBodyScanHoldsUpNoOtherTunnel) {
+  // The scans run off the event loop: while one tunnel's body is being read
+  // (seconds, for a body made to be slow), another tunnel's request is
+  // decided and answered. Its decision line comes first.
+  Bottle b;
+  auto slow = raw_request_in_flight(b, "slow.bin", dense_body_request(b, 40000));
+  ASSERT_TRUE(slow->stderr_line_with("sent", 30s));
+  auto [code, out] = b.curl({b.url("/index.html")});
+  ASSERT_EQ(code, 0) << out;
+  std::vector<std::string> order;
+  while (order.size() < 2) {
+    auto line = b.pipelock.next_decision(120s);
+    ASSERT_TRUE(line) << "decided so far: " << order.size();
+    auto j = nlohmann::json::parse(*line);
+    if (j["method"] != "CONNECT") order.push_back(j["method"].get<std::string>());
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"GET", "POST"}));
+}
+
+TEST(Interception, ABodyNotReadWithinTheScanBudgetIsRefusedNotLetThrough) {
+  Bottle b("", "strict", {"--dlp-scan-budget-ms", "100"});
+  const std::string reply = raw_request(b, dense_body_request(b, 40000));
+  EXPECT_NE(reply.find("X-Pipelock-Block-Reason: DLP: dlp-scan-timeout"), std::string::npos)
+      << reply.substr(0, 400);
+  EXPECT_EQ(b.upstream.last_post(), "");
+  auto d = b.line_where("decision", "block");
+  EXPECT_EQ(d["rule"], "dlp-scan-timeout");
+}
+
+TEST(Interception, WhatAllTunnelsHoldUnscannedIsBounded) {
+  // Each body is within max_body_bytes; two at once are not within what the
+  // process holds (--dlp-held-bytes, never less than one request of the
+  // largest size: 64 KiB + 16 KiB of head here).
+  Bottle b("request_body_scanning: {max_body_bytes: 65536}\n", "strict", {"--dlp-held-bytes", "1"});
+  const std::string head =
+      "POST /upload HTTP/1.1\r\nHost: allowed.test:" + std::to_string(b.upstream.port()) +
+      "\r\nContent-Length: 65536\r\n\r\n";
+  auto first = raw_request_in_flight(b, "first.bin", head + std::string(60000, 'a'));
+  ASSERT_TRUE(first->stderr_line_with("sent", 30s));
+  // The first body is held (its scan waits for the rest of it); a second
+  // tunnel holding as much goes past the budget and is answered at once.
+  std::string second;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    // Complete: should the first body not be all read yet, this one goes
+    // through at once rather than wait.
+    second = raw_request(
+        b, "POST /upload HTTP/1.1\r\nHost: allowed.test:" + std::to_string(b.upstream.port()) +
+               "\r\nContent-Length: 60000\r\n\r\n" + std::string(60000, 'b'));
+    if (second.find("HTTP/1.1 503") != std::string::npos) break;
+  }
+  EXPECT_NE(second.find("X-Pipelock-Block-Reason: pipelock holds "), std::string::npos)
+      << second.substr(0, 400);
+  // Once the first tunnel is gone, what it held is given back.
+  first.reset();
+  std::string third;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto [code, out] = b.curl({"--data", "small=1", b.url("/upload")});
+    third = out;
+    if (out.find("HTTP/1.1 200") != std::string::npos) break;
+  }
+  EXPECT_NE(third.find("HTTP/1.1 200"), std::string::npos) << third;
+  EXPECT_EQ(b.upstream.last_post(), "small=1");
 }
 
 TEST(Interception, ARequestForAnotherHostInsideTheTunnelIsRefused) {

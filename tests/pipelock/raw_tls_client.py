@@ -1,6 +1,9 @@
 """Sends raw bytes through pipelock's interception: CONNECT, TLS with the
 bottle's CA, then stdin exactly as given (for requests no ordinary client
-sends: trailers, fragments, odd methods). Prints what came back."""
+sends: trailers, fragments, odd methods). Prints what came back. With
+RAW_TLS_CLIENT_SAY_SENT set, writes "sent" to stderr once stdin is out (for
+a test that must act while pipelock reads it)."""
+import os
 import socket
 import ssl
 import sys
@@ -20,6 +23,9 @@ if not head.startswith(b"HTTP/1.1 200"):
 ctx = ssl.create_default_context(cafile=ca)
 tls = ctx.wrap_socket(raw, server_hostname=host)
 tls.sendall(payload)
+if os.environ.get("RAW_TLS_CLIENT_SAY_SENT"):
+    sys.stderr.write("sent\n")
+    sys.stderr.flush()
 out = b""
 try:
     while True:

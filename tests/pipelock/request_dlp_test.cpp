@@ -151,3 +151,20 @@ TEST(RequestDlp, NamesAnAgentChoseAreEscapedInTheFinding) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RequestDlp, AScanWhoseBudgetIsSpentIsAFindingNotAPass) {
+  // The secret is there; a scan given no time has not read it, and says so.
+  const bottle::secrets::ScanBudget spent{std::chrono::steady_clock::now()};
+  const auto body = RequestDlp(shipped()).scan_body("x=" + kToken, {}, spent);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->rule_id, "dlp-scan-timeout");
+  const auto head = RequestDlp(shipped()).scan_head("/?q=plain", {}, spent);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->rule_id, "dlp-scan-timeout");
+  // With time, the same body names its rule.
+  EXPECT_EQ(body_where("x=" + kToken), "github-pat in body");
+}
+
+}  // namespace

@@ -204,18 +204,19 @@ bool Scanner::allowed(const Rule& rule, const Source& where, std::string_view se
 
 std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
                                    const FragmentPosition& position, std::size_t lane) const {
-  return scan(bytes, where, position, lane, SIZE_MAX);
+  return scan(bytes, where, position, lane, SIZE_MAX, ScanBudget{});
 }
 
-std::optional<Finding> Scanner::first(std::string_view bytes, const Source& where) const {
-  auto found = scan(bytes, where, {}, 0, 1);
+std::optional<Finding> Scanner::first(std::string_view bytes, const Source& where,
+                                      const ScanBudget& budget, std::size_t lane) const {
+  auto found = scan(bytes, where, {}, lane, 1, budget);
   if (found.empty()) return std::nullopt;
   return std::move(found.front());
 }
 
 std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
                                    const FragmentPosition& position, std::size_t lane,
-                                   std::size_t limit) const {
+                                   std::size_t limit, const ScanBudget& budget) const {
   std::vector<Finding> out;
   // Where each line starts, found once: every match looks its line up here.
   std::vector<std::size_t> newlines;
@@ -237,7 +238,7 @@ std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
   std::vector<std::pair<std::size_t, std::size_t>> spans;  // each finding's secret, for the dedupe
   const std::vector<bool> run = rules_to_run(bytes, lane);
   const re2::StringPiece input(bytes.data(), bytes.size());
-  for (std::size_t r = 0; r < run.size(); ++r) {
+  for (std::size_t r = 0; r < run.size() && !budget.spent(); ++r) {
     if (!run[r]) continue;
     const Rule& rule = rules_.rules[r];
     if (rule.path && !search(rule.path, where.path)) continue;
@@ -254,6 +255,9 @@ std::vector<Finding> Scanner::scan(std::string_view bytes, const Source& where,
       const std::size_t begin = static_cast<std::size_t>(match[0].data() - bytes.data());
       const std::size_t end = begin + match[0].size();
       at = end > begin ? end : begin + 1;
+      // Each match costs an allowlist pass over its line window: a text
+      // dense with near-secrets is where the time goes.
+      if (budget.spent()) break;
       if (end <= position.report_after && position.report_after > 0) continue;
       re2::StringPiece secret = match[0];
       if (rule.secret_group > 0) {

@@ -3,6 +3,7 @@
 #include <re2/set.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,17 @@ struct FragmentPosition {
   // Matches ending at or before this byte of the fragment were found in the
   // previous window (the overlap); they are not reported again.
   std::size_t report_after = 0;
+};
+
+// How long a caller waits for a scan: past `until` the scan stops where it
+// is, having looked at part of the text only. The caller asks spent() and
+// must then treat the text as unread (pipelock's DLP refuses it).
+struct ScanBudget {
+  std::chrono::steady_clock::time_point until = std::chrono::steady_clock::time_point::max();
+  bool spent() const {
+    return until != std::chrono::steady_clock::time_point::max() &&
+           std::chrono::steady_clock::now() >= until;
+  }
 };
 
 // The rules, compiled once, applied to fragments. Semantics are gitleaks':
@@ -48,8 +60,9 @@ class Scanner {
   // One finding, the first one met, or nothing: for a caller that refuses on
   // any (pipelock's DLP), and must not spend a pass per match on a text
   // holding thousands. Which rule is named may then be a generic one where a
-  // specific rule also matched.
-  std::optional<Finding> first(std::string_view bytes, const Source& where) const;
+  // specific rule also matched. Stops early once `budget` is spent.
+  std::optional<Finding> first(std::string_view bytes, const Source& where,
+                               const ScanBudget& budget = {}, std::size_t lane = 0) const;
   // Findings of the path-only rules for `where` (once per file, not per fragment).
   std::vector<Finding> scan_path(const Source& where) const;
 
@@ -57,8 +70,8 @@ class Scanner {
 
  private:
   std::vector<Finding> scan(std::string_view bytes, const Source& where,
-                            const FragmentPosition& position, std::size_t lane,
-                            std::size_t limit) const;
+                            const FragmentPosition& position, std::size_t lane, std::size_t limit,
+                            const ScanBudget& budget) const;
   bool allowed(const Rule& rule, const Source& where, std::string_view secret,
                std::string_view match, std::string_view line) const;
 
