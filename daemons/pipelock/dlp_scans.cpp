@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bottle/uv/callback_guard.hpp"
+
 namespace pipelock {
 
 struct DlpScans::Job {
@@ -92,8 +94,11 @@ void DlpScans::deliver() {
     if (job->cancelled) continue;
     // A Done may end its session, and with it the Pending of a later job in
     // this batch: that job's flag is read when its turn comes.
+    // Each on its own: one that throws must not leave the rest of the batch
+    // waiting forever.
     auto fn = std::move(job->done);
-    fn(std::move(job->request), std::move(job->finding));
+    bottle::uv::guarded("DLP scan result",
+                        [&] { fn(std::move(job->request), std::move(job->finding)); });
   }
 }
 

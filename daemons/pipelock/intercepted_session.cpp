@@ -175,10 +175,15 @@ void InterceptedSession::start_scan(DlpScans::Part part, Request req, DlpScans::
         scanning_bytes_ = 0;
         if (phase_ != Phase::scanning) return;
         phase_ = Phase::reading;
-        done(std::move(r), std::move(f));
-        if (phase_ != Phase::reading) return;
-        io_.client_reading(true);
-        if (hold()) parse();
+        try {
+          done(std::move(r), std::move(f));
+          if (phase_ != Phase::reading) return;
+          io_.client_reading(true);
+          if (hold()) parse();
+        } catch (const std::exception& e) {
+          // Nothing of this request went upstream: the tunnel ends here.
+          end(std::string("intercepted session failed: ") + e.what());
+        }
       });
 }
 

@@ -1,9 +1,11 @@
 #include "bottle/tls/session.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace bottle::tls {
@@ -96,13 +98,20 @@ std::optional<std::string> Session::receive(std::string_view ciphertext, std::st
     }
     if (close_pending_) close();
   }
-  char buf[16384];
+  // Decrypted straight into `plaintext`, reserved ahead for what came in
+  // (the plaintext is never longer than the records that carry it): a bounce
+  // buffer, and the string's regrowth, each cost a copy of every byte. One
+  // SSL_read returns one record at most (16 KiB), and only that much is
+  // zero-filled by resize() ahead of it.
+  constexpr std::size_t kRecord = 16384;
+  plaintext.reserve(plaintext.size() + ciphertext.size() + kRecord);
   for (;;) {
-    const int n = SSL_read(ssl_.get(), buf, sizeof buf);
-    if (n > 0) {
-      plaintext.append(buf, static_cast<std::size_t>(n));
-      continue;
-    }
+    const std::size_t at = plaintext.size();
+    const std::size_t room = kRecord;
+    plaintext.resize(at + room);
+    const int n = SSL_read(ssl_.get(), plaintext.data() + at, static_cast<int>(room));
+    plaintext.resize(at + static_cast<std::size_t>(std::max(n, 0)));
+    if (n > 0) continue;
     return failure(n);
   }
 }
@@ -131,13 +140,13 @@ void Session::close() {
 }
 
 std::string Session::take_output() {
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    const int n = BIO_read(network_out_, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  // The memory BIO's buffer copied once, then emptied: read in pieces, or
+  // into a string sized (and zero-filled) first, every byte costs more.
+  BUF_MEM* pending = nullptr;
+  BIO_get_mem_ptr(network_out_, &pending);
+  if (pending == nullptr || pending->length == 0) return {};
+  std::string out(pending->data, pending->length);
+  (void)BIO_reset(network_out_);
   return out;
 }
 
