@@ -1,5 +1,6 @@
 // bottle: the operator's host tool. Turns a manifest into a running compose
 // project per bottle and changes a running bottle's allowlist and routes.
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "bottle_start.hpp"
 #include "bottle_teardown.hpp"
 #include "config_change.hpp"
+#include "dashboard_app.hpp"
 #include "docker_cli.hpp"
 #include "inspect_commands.hpp"
 #include "live_change_commands.hpp"
@@ -137,6 +139,11 @@ int main(int argc, char** argv) {
 
   std::string proposal_id;
   std::string comment;
+  bool read_only = false;
+  auto* dashboard_cmd = app.add_subcommand(
+      "dashboard", "watch every bottle live; approve or reject the agent's proposals");
+  dashboard_cmd->add_flag("--read-only", read_only,
+                          "watch only: no approving, rejecting or allowing");
   auto* proposals =
       app.add_subcommand("proposals", "list and decide the changes the agent proposed");
   proposals->require_subcommand(1);
@@ -174,6 +181,17 @@ int main(int argc, char** argv) {
                   << "; nothing to stop\n";
       }
       return kOk;
+    }
+    if (dashboard_cmd->parsed()) {
+      if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        std::cerr << "bottle dashboard: needs a terminal (use `bottle ls`, `bottle status` and "
+                     "`bottle proposals` in scripts)\n";
+        return kBadInput;
+      }
+      DashboardOptions options;
+      options.state_root = state_root;
+      options.read_only = read_only;
+      return run_dashboard(options, docker);
     }
     if (app.got_subcommand("ls")) {
       list_bottles(state_root, docker, std::cout);

@@ -1,0 +1,249 @@
+// `bottle dashboard` driven in a real terminal (tmux: send-keys, capture-pane)
+// against the fake docker and real state folders: what the operator sees,
+// and that a decision taken there is the CLI's decision.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bottle/proposals/proposal_store.hpp"
+#include "bottle/subprocess.hpp"
+#include "bottle_cli_harness.hpp"
+
+namespace fs = std::filesystem;
+using namespace bottle::proposals;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One tmux server of the test's own (its socket in the scratch folder), one
+// 80x24 window running `bottle dashboard`.
+class Terminal {
+ public:
+  Terminal(const BottleCli& cli, const std::vector<std::string>& flags = {})
+      : socket_((cli.scratch() / "tmux.sock").string()) {
+    std::string command = "env";
+    auto env = cli.base_env();
+    env["FAKE_DOCKER_FEED"] = feed().string();
+    env["TERM"] = "screen";
+    for (const auto& [k, v] : env) command += " " + k + "='" + v + "'";
+    command +=
+        std::string(" ") + BOTTLE_BIN + " --state-dir '" + cli.state().string() + "' dashboard";
+    for (const auto& f : flags) command += " " + f;
+    feed_path_ = feed();
+    std::ofstream(feed_path_, std::ios::app);
+    const auto r = tmux({"new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  ~Terminal() { tmux({"kill-server"}); }
+
+  std::string screen() const { return tmux({"capture-pane", "-p", "-t", "t"}).out; }
+  void keys(const std::vector<std::string>& keys) const {
+    std::vector<std::string> args = {"send-keys", "-t", "t"};
+    args.insert(args.end(), keys.begin(), keys.end());
+    tmux(args);
+  }
+  // Waits until the screen shows `text` (or the deadline passes); the screen.
+  std::string wait_for(const std::string& text, std::chrono::milliseconds deadline = 5s) const {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    std::string s;
+    do {
+      s = screen();
+      if (s.find(text) != std::string::npos) return s;
+      std::this_thread::sleep_for(20ms);  // tmux has no event for "the screen changed"
+    } while (std::chrono::steady_clock::now() < end);
+    ADD_FAILURE() << "the screen never showed '" << text << "':\n" << s;
+    return s;
+  }
+  // Appends log lines to the scripted `docker logs --follow`.
+  void feed_lines(const std::vector<std::string>& lines) const {
+    std::ofstream out(feed_path_, std::ios::app);
+    for (const auto& l : lines) out << l << "\n";
+  }
+
+ private:
+  fs::path feed() const { return fs::path(socket_).parent_path() / "feed.log"; }
+  bottle::CommandResult tmux(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"tmux", "-S", socket_});
+    return bottle::run_captured(args, {});
+  }
+  std::string socket_;
+  fs::path feed_path_;
+};
+
+Proposal allowlist_proposal(const BottleCli& cli, const std::string& host,
+                            const std::string& reason = "the docs") {
+  Proposal p;
+  p.reason = reason;
+  p.change = AllowlistChange{allowlist_change_from_json({{"add", {host}}})};
+  return ProposalStore(cli.bottle_dir() / "proposals").create(p);
+}
+
+nlohmann::json last_audit(const BottleCli& cli) {
+  std::ifstream in(cli.bottle_dir() / "audit.log");
+  std::string line, last;
+  while (std::getline(in, line)) last = line;
+  return last.empty() ? nlohmann::json() : nlohmann::json::parse(last);
+}
+
+// What a decision leaves, without what differs by nature (times, ids).
+nlohmann::json comparable(nlohmann::json j) {
+  for (const char* k : {"time", "proposal", "id", "created", "decided_at"}) j.erase(k);
+  return j;
+}
+
+}  // namespace
+
+TEST(Dashboard, ListsTheBottlesAndEachDaemonsState) {
+  BottleCli cli;
+  cli.start_demo();
+  Terminal t(cli);
+  const auto s = t.wait_for("pipelock  running  pid");
+  EXPECT_NE(s.find("demo  running  claude-bottle-demo"), std::string::npos) << s;
+  EXPECT_NE(s.find("supervise  running"), std::string::npos) << s;
+  EXPECT_NE(s.find("1 bottles | 0 pending proposals"), std::string::npos) << s;
+  t.keys({"q"});
+}
+
+TEST(Dashboard, ANewProposalShowsWithinTwoSecondsAndApprovingItIsTheClisApproval) {
+  BottleCli cli;
+  cli.start_demo();
+  BottleCli twin;  // the same proposal approved by the CLI
+  twin.start_demo();
+  Terminal t(cli);
+  t.wait_for("pipelock  running");
+  const Proposal p = allowlist_proposal(cli, "docs.example.com");
+  t.wait_for("new proposal demo/" + p.id, 2s);
+  t.keys({"2"});
+  t.wait_for("+ allow docs.example.com");
+  t.keys({"Enter"});
+  t.wait_for("reason given by the agent:");
+  t.keys({"a"});
+  t.wait_for("approve proposal " + p.id + " of demo? (y/n)");
+  cli.clear_docker_calls();
+  t.keys({"y"});
+  t.wait_for("proposal " + p.id + ": approved");
+  // The allowlist, the proposal file, the audit line and the signal, as the CLI leaves them.
+  const Proposal q = allowlist_proposal(twin, "docs.example.com");
+  const auto r = twin.run({"proposals", "approve", "demo", q.id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(cli.bottle_dir() / "pipelock/pipelock.yaml"),
+            read_text(twin.bottle_dir() / "pipelock/pipelock.yaml"));
+  auto decided =
+      nlohmann::json::parse(read_text(cli.bottle_dir() / "proposals" / (p.id + ".json")));
+  auto decided_twin =
+      nlohmann::json::parse(read_text(twin.bottle_dir() / "proposals" / (q.id + ".json")));
+  EXPECT_EQ(decided["state"], "approved");
+  EXPECT_EQ(comparable(decided), comparable(decided_twin));
+  EXPECT_EQ(comparable(last_audit(cli)), comparable(last_audit(twin)));
+  EXPECT_TRUE(cli.docker_called("docker kill --signal USR1 claude-bottle-sidecars-demo"));
+  t.wait_for("0 pending proposals");
+}
+
+TEST(Dashboard, RejectingTakesACommentForTheAgent) {
+  BottleCli cli;
+  cli.start_demo();
+  const Proposal p = allowlist_proposal(cli, "docs.example.com");
+  Terminal t(cli);
+  t.wait_for("1 pending proposals");
+  t.keys({"2", "r"});
+  t.wait_for("comment for the agent:");
+  t.keys({"Enter"});
+  t.wait_for("a rejection needs a comment");
+  t.keys({"-l", "not needed, use the mirror"});
+  t.keys({"Enter"});
+  t.wait_for("proposal " + p.id + ": rejected");
+  auto decided =
+      nlohmann::json::parse(read_text(cli.bottle_dir() / "proposals" / (p.id + ".json")));
+  EXPECT_EQ(decided["state"], "rejected");
+  EXPECT_EQ(decided["comment"], "not needed, use the mirror");
+  const auto audit = last_audit(cli);
+  EXPECT_EQ(audit["decision"], "rejected");
+  EXPECT_EQ(audit["comment"], "not needed, use the mirror");
+}
+
+TEST(Dashboard, AProposalDecidedElsewhereLeavesTheListWithinTwoSeconds) {
+  BottleCli cli;
+  cli.start_demo();
+  const Proposal p = allowlist_proposal(cli, "docs.example.com");
+  Terminal t(cli);
+  t.wait_for("1 pending proposals");
+  ASSERT_EQ(cli.run({"proposals", "reject", "demo", p.id, "-m", "no"}).exit_code, 0);
+  t.wait_for("0 pending proposals", 2s);
+}
+
+TEST(Dashboard, ReadOnlyWatchesButCannotApprove) {
+  BottleCli cli;
+  cli.start_demo();
+  const Proposal p = allowlist_proposal(cli, "docs.example.com");
+  Terminal t(cli, {"--read-only"});
+  t.wait_for("read-only");
+  t.keys({"2", "a"});
+  t.wait_for("read-only: approving is not possible here");
+  t.keys({"r"});
+  t.wait_for("read-only: rejecting is not possible here");
+  EXPECT_EQ(ProposalStore(cli.bottle_dir() / "proposals").find(p.id)->state, State::kPending);
+}
+
+TEST(Dashboard, ABlockInTheFeedIsShownAndItsHostCanBeAllowed) {
+  BottleCli cli;
+  cli.start_demo();
+  Terminal t(cli);
+  t.wait_for("pipelock  running");
+  t.keys({"3"});
+  t.feed_lines(
+      {R"(2026-12-02T04:00:01.000000000Z pipelock: {"decision":"allow","method":"CONNECT","host":"a.com","port":443,"reason":"tunnel"})",
+       R"(2026-12-02T04:00:02.000000000Z pipelock: {"decision":"block","method":"CONNECT","host":"new.example.com","port":443,"reason":"host not in api_allowlist"})"});
+  t.wait_for("! 04:00:02 pipelock block CONNECT new.example.com - host not in api_allowlist");
+  t.keys({"b"});
+  const auto s = t.wait_for("(blocks only)");
+  EXPECT_EQ(s.find("a.com - tunnel"), std::string::npos) << s;
+  cli.clear_docker_calls();
+  t.keys({"A"});
+  t.wait_for("add new.example.com to the allowlist of demo? (y/n)");
+  t.keys({"y"});
+  t.wait_for("sent SIGUSR1");
+  EXPECT_NE(read_text(cli.bottle_dir() / "pipelock/pipelock.yaml").find("new.example.com"),
+            std::string::npos);
+  EXPECT_TRUE(cli.docker_called("docker kill --signal USR1 claude-bottle-sidecars-demo"));
+}
+
+TEST(Dashboard, GarbageAndEscapeSequencesAreShownEscapedAndTheScreenHolds) {
+  BottleCli cli;
+  cli.start_demo();
+  // A proposal whose reason holds an escape sequence: the reader refuses
+  // it, and the dashboard counts it as unreadable.
+  std::ofstream(cli.bottle_dir() / "proposals" / "p-20261202-040000-00000a.json")
+      << R"({"id":"p-20261202-040000-00000a","created":"2026-12-02T04:00:00Z","kind":"allowlist",)"
+      << R"("reason":"\u001b[2J\u001b[H owned","state":"pending","change":{"add":["x.com"],"remove":[]}})";
+  Terminal t(cli);
+  t.wait_for("(1 unreadable)");
+  t.keys({"3"});
+  t.feed_lines(
+      {"garbage", "2026-12-02T04:00:03.000000000Z pipelock: {not json",
+       std::string("2026-12-02T04:00:04.000000000Z pipelock: {\"decision\":\"block\",") +
+           "\"method\":\"CONNECT\",\"host\":\"e.test\",\"reason\":\"\\u001b[2J\\u001b[31m" +
+           "\\u202eevil\"}",
+       std::string(100000, 'x')});
+  const auto s = t.wait_for("\\x1b[2J\\x1b[31m\\u202eevil");
+  EXPECT_NE(s.find("1 unreadable lines skipped"), std::string::npos) << s;
+  // The rest of the screen is where it was.
+  EXPECT_EQ(s.rfind("bottle dashboard | 1 bottles", 0), 0u) << s;
+  EXPECT_NE(s.find(" 1 Bottles   2 Proposals   3 Decisions   4 Audit"), std::string::npos) << s;
+}
+
+TEST(Dashboard, ABottleThatStopsAnsweringIsMarkedStale) {
+  BottleCli cli;
+  cli.start_demo();
+  Terminal t(cli);
+  t.wait_for("pipelock  running");
+  fs::create_directories(cli.scratch() / "docker" / "hang");
+  std::ofstream(cli.scratch() / "docker" / "hang" / "claude-bottle-sidecars-demo");
+  t.wait_for("stale since", 5s);
+  fs::remove(cli.scratch() / "docker" / "hang" / "claude-bottle-sidecars-demo");
+  cli.stop_container("claude-bottle-sidecars-demo");
+  t.wait_for("docker exec exited 1", 3s);
+}
