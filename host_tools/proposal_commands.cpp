@@ -169,10 +169,20 @@ void proposals_show(const BottlePaths& paths, const std::string& id, std::ostrea
 }
 
 void proposals_approve(const BottlePaths& paths, const std::string& id, const std::string& comment,
-                       const DockerCli& docker, std::ostream& out) {
+                       const DockerCli& docker, std::ostream& out, const Proposal* shown) {
   check_comment(comment);
   Proposal p = proposal_or_fail(paths, id);
   require_pending(p);
+  // What is applied is what the operator saw, or nothing: the folder is
+  // writable inside the bundle, and a file rewritten between the screen and
+  // the key must not slip another change in.
+  auto require_shown = [&] {
+    if (shown && to_json(p) != to_json(*shown)) {
+      throw ConfigError("proposal " + p.id +
+                        " changed since it was shown; nothing was changed (look at it again)");
+    }
+  };
+  require_shown();
   if (std::holds_alternative<RouteChange>(p.change)) {
     // Refused before any note is printed: the screen promises only what will happen.
     const auto tokens = usable_tokens(paths);
@@ -184,6 +194,7 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
   context.precheck = [&] {
     p = proposal_or_fail(paths, id);
     require_pending(p);
+    require_shown();
   };
   context.on_applied = [&] { record_decision(paths, p, State::kApproved, comment); };
   context.audit = {{"proposal", p.id}, {"decision", "approved"}, {"comment", comment}};

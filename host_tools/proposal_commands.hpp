@@ -3,6 +3,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "bottle/proposals/proposal.hpp"
 #include "bottle_paths.hpp"
 #include "docker_cli.hpp"
 
@@ -14,8 +15,11 @@ namespace host_tools {
 
 void proposals_list(const BottlePaths& paths, std::ostream& out);
 void proposals_show(const BottlePaths& paths, const std::string& id, std::ostream& out);
+// `shown`: the proposal as the operator saw it (the dashboard): approving is
+// refused, nothing changed, when the file no longer says the same.
 void proposals_approve(const BottlePaths& paths, const std::string& id, const std::string& comment,
-                       const DockerCli& docker, std::ostream& out);
+                       const DockerCli& docker, std::ostream& out,
+                       const bottle::proposals::Proposal* shown = nullptr);
 void proposals_reject(const BottlePaths& paths, const std::string& id, const std::string& comment,
                       std::ostream& out);
 

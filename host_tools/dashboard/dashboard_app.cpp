@@ -456,8 +456,9 @@ class Dashboard {
     const std::string id = row->proposal.id;
     if (k == 'a') {
       if (refuse_read_only("approving")) return;
+      // The proposal as shown now: approving checks the file still says it.
       confirm("approve proposal " + safe(id) + " of " + safe(slug) + "? (y/n)",
-              [this, slug, id] { approve(slug, id); });
+              [this, slug, id, shown = row->proposal] { approve(slug, id, shown); });
     } else {
       if (refuse_read_only("rejecting")) return;
       comment_return_ = mode_;
@@ -499,9 +500,10 @@ class Dashboard {
 
   // The same code as `bottle proposals approve`: the same checks, the same
   // audit line and the same signal.
-  void approve(const std::string& slug, const std::string& id) {
+  void approve(const std::string& slug, const std::string& id,
+               const bottle::proposals::Proposal& shown) {
     run_action([&](std::ostream& out) {
-      proposals_approve(BottlePaths(options_.state_root, slug), id, "", docker_, out);
+      proposals_approve(BottlePaths(options_.state_root, slug), id, "", docker_, out, &shown);
     });
     leave_detail();
   }

@@ -57,15 +57,27 @@ FeedLine read_feed_line(std::string_view line) {
   e.daemon = std::string(daemon);
   e.time = stamp.size() >= 19 ? bottle::text::escape_for_terminal(stamp.substr(11, 8)) : "";
   const std::string decision = field(j, "decision");
-  const std::string verdict = field(j, "verdict");
   std::string text;
   if (daemon == "git-gate") {
-    if (verdict.empty()) return out;
-    e.kind = verdict == "accepted" ? FeedEntry::Kind::allow : FeedEntry::Kind::block;
-    text = "push " + verdict + " " + field(j, "refs");
+    // git-gate's line per push (decision_line.hpp): refs, decision, rule ids, counts.
+    if (field(j, "event") != "push") return out;
+    e.kind = decision == "allow" ? FeedEntry::Kind::allow : FeedEntry::Kind::block;
+    std::string refs;
+    if (j.contains("refs") && j["refs"].is_array()) {
+      for (const auto& r : j["refs"]) {
+        if (!r.is_object()) continue;
+        if (!refs.empty()) refs += ",";
+        refs += field(r, "ref");
+      }
+    }
+    text = "push " + decision + " " + field(j, "repository") + " " + refs;
     if (const auto rules = field(j, "rules"); !rules.empty()) text += " rules " + rules;
-    if (const auto findings = field(j, "findings"); !findings.empty()) {
+    if (const auto findings = field(j, "findings"); !findings.empty() && findings != "0") {
       text += " (" + findings + " findings)";
+    }
+    if (const auto reason = field(j, "reason"); !reason.empty()) text += " - " + reason;
+    if (const auto upstream = field(j, "upstream"); !upstream.empty()) {
+      text += " (upstream " + upstream + ")";
     }
   } else {
     e.host = field(j, "host");

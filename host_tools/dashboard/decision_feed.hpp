@@ -9,7 +9,7 @@
 namespace host_tools {
 
 // One decision of a bottle's daemons, as the dashboard shows it: pipelock's
-// and egress's decision lines and git-gate's push verdicts, read from the
+// and egress's decision lines and git-gate's line per push, read from the
 // bundle's log (`docker logs --timestamps <sidecars>`: "<time> <daemon>:
 // <line>", the supervisor's prefix). Every field came from a line an agent's
 // traffic shaped: `text` is escaped for the terminal already.

@@ -247,3 +247,24 @@ TEST(Dashboard, ABottleThatStopsAnsweringIsMarkedStale) {
   cli.stop_container("claude-bottle-sidecars-demo");
   t.wait_for("docker exec exited 1", 3s);
 }
+
+TEST(Dashboard, AProposalRewrittenBetweenTheScreenAndTheKeyIsNotApproved) {
+  // The proposals folder is writable inside the bundle: what is applied must
+  // be what the operator saw, or nothing.
+  BottleCli cli;
+  cli.start_demo();
+  Proposal p = allowlist_proposal(cli, "docs.example.com");
+  Terminal t(cli);
+  t.wait_for("1 pending proposals");
+  t.keys({"2", "Enter"});
+  t.wait_for("+ allow docs.example.com");
+  t.keys({"a"});
+  t.wait_for("(y/n)");
+  p.change = AllowlistChange{allowlist_change_from_json({{"add", {"exfil.example.net"}}})};
+  ProposalStore(cli.bottle_dir() / "proposals").save(p);
+  t.keys({"y"});
+  t.wait_for("refused: proposal " + p.id + " changed since it was shown");
+  const std::string allowlist = read_text(cli.bottle_dir() / "pipelock/pipelock.yaml");
+  EXPECT_EQ(allowlist.find("exfil.example.net"), std::string::npos) << allowlist;
+  EXPECT_EQ(ProposalStore(cli.bottle_dir() / "proposals").find(p.id)->state, State::kPending);
+}
