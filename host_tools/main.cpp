@@ -155,6 +155,9 @@ int main(int argc, char** argv) {
   for (auto* c : {pr_list, pr_show, pr_approve, pr_reject}) add_bottle(c);
   for (auto* c : {pr_show, pr_approve, pr_reject}) c->add_option("ID", proposal_id)->required();
   pr_approve->add_option("-m,--comment", comment, "a note for the agent");
+  bool edit_first = false;
+  pr_approve->add_flag("--edit", edit_first,
+                       "edit the change in $EDITOR first; the proposal keeps both");
   pr_reject->add_option("-m,--comment", comment, "why, for the agent")->required();
 
   try {
@@ -216,7 +219,12 @@ int main(int argc, char** argv) {
     if (r_edit->parsed()) routes_edit(paths, docker, std::cout);
     if (pr_list->parsed()) proposals_list(paths, std::cout);
     if (pr_show->parsed()) proposals_show(paths, proposal_id, std::cout);
-    if (pr_approve->parsed()) proposals_approve(paths, proposal_id, comment, docker, std::cout);
+    if (pr_approve->parsed()) {
+      std::optional<bottle::proposals::Change> edited;
+      if (edit_first) edited = edit_proposed_change(paths, proposal_id);
+      proposals_approve(paths, proposal_id, comment, docker, std::cout, nullptr,
+                        edited ? &*edited : nullptr);
+    }
     if (pr_reject->parsed()) proposals_reject(paths, proposal_id, comment, std::cout);
     return kOk;
   } catch (const bottle::config::ConfigError& e) {

@@ -7,10 +7,12 @@
 #include "apply_lock.hpp"
 #include "bottle/config/atomic_file.hpp"
 #include "bottle/config/config_error.hpp"
+#include "bottle/json/safe_json.hpp"
 #include "bottle/proposals/proposal_store.hpp"
 #include "bottle/text/terminal_escape.hpp"
 #include "bottle/utc_time.hpp"
 #include "config_change.hpp"
+#include "editor.hpp"
 #include "live_change_commands.hpp"
 #include "live_edits.hpp"
 #include "routes_document.hpp"
@@ -157,6 +159,12 @@ void proposals_show(const BottlePaths& paths, const std::string& id, std::ostrea
   }
   out << "change:\n";
   for (const auto& line : p.summary()) out << "  " << safe(line) << "\n";
+  if (p.applied) {
+    out << "applied instead (the operator's edit):\n";
+    for (const auto& line : bottle::proposals::summary_of(*p.applied)) {
+      out << "  " << safe(line) << "\n";
+    }
+  }
   std::set<std::string> tokens;
   try {
     tokens = usable_tokens(paths);
@@ -169,10 +177,17 @@ void proposals_show(const BottlePaths& paths, const std::string& id, std::ostrea
 }
 
 void proposals_approve(const BottlePaths& paths, const std::string& id, const std::string& comment,
-                       const DockerCli& docker, std::ostream& out, const Proposal* shown) {
+                       const DockerCli& docker, std::ostream& out, const Proposal* shown,
+                       const bottle::proposals::Change* edited) {
   check_comment(comment);
   Proposal p = proposal_or_fail(paths, id);
   require_pending(p);
+  if (edited && edited->index() != p.change.index()) {
+    throw ConfigError("proposal " + p.id + ": an edit may not change the kind of the proposal");
+  }
+  const bool was_edited = edited && change_to_json(*edited) != change_to_json(p.change);
+  // What is applied: the edit, else the proposal. Checked as the proposal is.
+  const bottle::proposals::Change to_apply = was_edited ? *edited : p.change;
   // What is applied is what the operator saw, or nothing: the folder is
   // writable inside the bundle, and a file rewritten between the screen and
   // the key must not slip another change in.
@@ -183,11 +198,13 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
     }
   };
   require_shown();
-  if (std::holds_alternative<RouteChange>(p.change)) {
+  Proposal applied_view = p;  // the notes and checks read the change applied
+  applied_view.change = to_apply;
+  if (std::holds_alternative<RouteChange>(to_apply)) {
     // Refused before any note is printed: the screen promises only what will happen.
     const auto tokens = usable_tokens(paths);
-    require_tokens(p, tokens);
-    token_notes(p, tokens, out);
+    require_tokens(applied_view, tokens);
+    token_notes(applied_view, tokens, out);
   }
   ApplyContext context;
   // Another approve or reject of the same proposal may have won the lock first.
@@ -196,10 +213,17 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
     require_pending(p);
     require_shown();
   };
-  context.on_applied = [&] { record_decision(paths, p, State::kApproved, comment); };
+  context.on_applied = [&] {
+    if (was_edited) p.applied = to_apply;
+    record_decision(paths, p, State::kApproved, comment);
+  };
   context.audit = {{"proposal", p.id}, {"decision", "approved"}, {"comment", comment}};
+  if (was_edited) {
+    context.audit["edited"] = true;
+    context.audit["proposed"] = change_to_json(p.change);
+  }
 
-  if (const auto* hosts = std::get_if<AllowlistChange>(&p.change)) {
+  if (const auto* hosts = std::get_if<AllowlistChange>(&to_apply)) {
     const auto config = pipelock_allowlist(paths);
     const auto add = add_hosts(hosts->add);
     const auto remove = remove_hosts(hosts->remove);
@@ -212,7 +236,7 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
         },
         docker, out, context);
   } else {
-    const auto& routes = std::get<RouteChange>(p.change);
+    const auto& routes = std::get<RouteChange>(to_apply);
     const auto config = egress_routes(paths);
     const auto tokens = bundle_tokens(paths);
     apply_config_change(
@@ -225,7 +249,39 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
         },
         docker, out, context);
   }
-  out << "proposal " << p.id << ": approved\n";
+  out << "proposal " << p.id << (was_edited ? ": approved with your edit\n" : ": approved\n");
+}
+
+std::optional<bottle::proposals::Change> edit_proposed_change(const BottlePaths& paths,
+                                                              const std::string& id) {
+  const Proposal p = proposal_or_fail(paths, id);
+  require_pending(p);
+  // In the bottle's own folder, the operator's: never a shared /tmp name.
+  const auto file = paths.dir() / (".edit-" + p.id + ".json");
+  bottle::config::write_file_atomically(file, change_to_json(p.change).dump(2) + "\n");
+  struct Remove {
+    std::filesystem::path f;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove(f, ec);
+    }
+  } remove{file};
+  run_editor(file);
+  const std::string text = bottle::config::read_file(file.string());
+  nlohmann::json doc;
+  try {
+    doc = bottle::json::parse(text, 16);
+  } catch (const std::exception& e) {
+    throw ConfigError(file.string() + ": not JSON: " + safe(e.what()) + "; nothing was changed");
+  }
+  bottle::proposals::Change edited;
+  try {
+    edited = bottle::proposals::change_from_json(p.kind(), doc, file.string());
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string(e.what()) + "; nothing was changed");
+  }
+  if (change_to_json(edited) == change_to_json(p.change)) return std::nullopt;
+  return edited;
 }
 
 void proposals_reject(const BottlePaths& paths, const std::string& id, const std::string& comment,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "bottle/proposals/proposal.hpp"
@@ -17,9 +18,18 @@ void proposals_list(const BottlePaths& paths, std::ostream& out);
 void proposals_show(const BottlePaths& paths, const std::string& id, std::ostream& out);
 // `shown`: the proposal as the operator saw it (the dashboard): approving is
 // refused, nothing changed, when the file no longer says the same.
+// `edited`: what to apply instead of the proposed change (the same kind,
+// checked by the same rules); the proposal file then keeps both, and the
+// audit line says it was edited.
 void proposals_approve(const BottlePaths& paths, const std::string& id, const std::string& comment,
                        const DockerCli& docker, std::ostream& out,
-                       const bottle::proposals::Proposal* shown = nullptr);
+                       const bottle::proposals::Proposal* shown = nullptr,
+                       const bottle::proposals::Change* edited = nullptr);
+// The proposal's change opened in $EDITOR (as JSON) and read back by the
+// rules a proposal is read by; nothing when it comes back unchanged. Throws
+// ConfigError naming the problem (nothing is changed then).
+std::optional<bottle::proposals::Change> edit_proposed_change(const BottlePaths& paths,
+                                                              const std::string& id);
 void proposals_reject(const BottlePaths& paths, const std::string& id, const std::string& comment,
                       std::ostream& out);
 

@@ -17,10 +17,11 @@ struct DlpScans::Job {
 DlpScans::Pending::~Pending() { job_->cancelled = true; }
 
 DlpScans::DlpScans(bottle::uv::Loop& loop, const RequestDlp& dlp, Options options)
-    : dlp_(dlp),
+    : loop_(loop),
+      dlp_(dlp),
       options_(options),
       shared_(std::make_unique<Shared>()),
-      finished_(loop, [this] { deliver(); }) {
+      finished_(new_wakeup()) {
   options_.workers = std::max<std::size_t>(options_.workers, 1);
   start_workers();
 }
@@ -32,6 +33,10 @@ DlpScans::~DlpScans() {
   }
   shared_->wake.notify_all();
   for (auto& w : workers_) w.join();
+}
+
+std::unique_ptr<bottle::uv::Wakeup> DlpScans::new_wakeup() {
+  return std::make_unique<bottle::uv::Wakeup>(loop_, [this] { deliver(); });
 }
 
 void DlpScans::start_workers() {
@@ -56,22 +61,32 @@ std::unique_ptr<DlpScans::Pending> DlpScans::scan(Part part, Request request, Do
 void DlpScans::work(Shared& shared, std::size_t lane) {
   std::unique_lock lock(shared.mutex);
   for (;;) {
-    shared.wake.wait(lock, [&] { return shared.stopping || !shared.queue.empty(); });
+    shared.wake.wait(lock,
+                     [&] { return shared.stopping || (!shared.paused && !shared.queue.empty()); });
     if (shared.stopping) return;
     std::shared_ptr<Job> job = std::move(shared.queue.front());
     shared.queue.pop_front();
     shared.running.push_back(job);
     lock.unlock();
-    run(*job, lane);
+    run(*job, lane, shared.cancel_running);
     lock.lock();
     std::erase(shared.running, job);
-    shared.done.push_back(std::move(job));
-    finished_.wake();
+    if (shared.cancel_running.load()) {
+      // Stopped for a fork: scanned again from the start, in whichever
+      // process carries the tunnel on.
+      job->finding.reset();
+      shared.queue.push_front(std::move(job));
+    } else {
+      shared.done.push_back(std::move(job));
+      finished_->wake();
+    }
+    if (shared.running.empty()) shared.idle.notify_all();
   }
 }
 
-void DlpScans::run(Job& job, std::size_t lane) const {
-  const bottle::secrets::ScanBudget budget{std::chrono::steady_clock::now() + options_.budget};
+void DlpScans::run(Job& job, std::size_t lane, const std::atomic<bool>& cancelled) const {
+  const bottle::secrets::ScanBudget budget{std::chrono::steady_clock::now() + options_.budget,
+                                           &cancelled};
   try {
     const auto& req = job.request;
     job.finding =
@@ -102,24 +117,40 @@ void DlpScans::deliver() {
   }
 }
 
-void DlpScans::before_fork() { shared_->mutex.lock(); }
+void DlpScans::before_fork() {
+  std::unique_lock lock(shared_->mutex);
+  shared_->paused = true;
+  // Running scans stop at their next window (a fraction of a second) and
+  // go back to the queue.
+  shared_->cancel_running = true;
+  shared_->idle.wait(lock, [&] { return shared_->running.empty(); });
+  shared_->cancel_running = false;
+  // Held across the fork: the child's copy of the queue is then one no
+  // worker was changing.
+  lock.release();
+}
 
-void DlpScans::after_fork_in_parent() { shared_->mutex.unlock(); }
+void DlpScans::after_fork_in_parent() {
+  shared_->paused = false;
+  shared_->mutex.unlock();
+  shared_->wake.notify_all();
+}
 
 void DlpScans::after_fork_in_child() {
   // The workers are gone with the fork. Their std::thread objects, and the
-  // mutex and condition variable they may have been waiting on, are left
-  // as they are (leaked on purpose): joining or destroying them here would
-  // wait on threads that do not exist in this process.
+  // mutex (held by this thread) and condition variables they were waiting
+  // on, are left as they are (leaked on purpose): joining or destroying them
+  // here would wait on threads that do not exist in this process. None of
+  // them was scanning (before_fork waited), so no lock inside RE2 is held.
   Shared* old = shared_.release();
   [[maybe_unused]] auto* abandoned = new std::vector<std::thread>(std::move(workers_));
   workers_.clear();
   shared_ = std::make_unique<Shared>();
-  shared_->queue.assign(old->running.begin(), old->running.end());
-  shared_->queue.insert(shared_->queue.end(), old->queue.begin(), old->queue.end());
+  shared_->queue = std::move(old->queue);
   shared_->done = std::move(old->done);
+  finished_ = new_wakeup();
   start_workers();
-  if (!shared_->done.empty()) finished_.wake();
+  if (!shared_->done.empty()) finished_->wake();
 }
 
 }  // namespace pipelock

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -67,11 +68,19 @@ class DlpScans {
 
   std::chrono::milliseconds budget() const { return options_.budget; }
 
-  // Around fork() (pipelock's tunnel carrier keeps open tunnels in a child):
-  // threads do not cross a fork, so before it the queue is locked, in the
-  // parent it is unlocked, and in the child new workers take up every scan
-  // that was queued or running (a scan has no effect but its result, so
-  // running one again is safe).
+  // Around fork() (pipelock's tunnel carrier keeps open tunnels in a child).
+  // Threads do not cross a fork, and neither may a lock one of them held:
+  // RE2 keeps locks inside its automata, so a fork while a worker was inside
+  // a match left the child's copy locked for good. So before_fork stops
+  // handing out scans, stops the running ones at their next window (they go
+  // back to the queue, to be scanned again from the start: a scan has no
+  // effect but its result), waits for that, and holds the queue's lock
+  // across the fork. In the parent,
+  // after_fork_in_parent lets the workers go on (a fork that failed). In the
+  // child, after_fork_in_child, called after uv_loop_fork, gives the queue,
+  // the results not yet delivered and a fresh wake-up handle to new workers:
+  // libuv's async handle carries a "wake pending" flag across the fork that
+  // no event will ever clear, so the old handle would never wake again.
   void before_fork();
   void after_fork_in_parent();
   void after_fork_in_child();
@@ -84,19 +93,25 @@ class DlpScans {
     std::deque<std::shared_ptr<Job>> queue;
     std::vector<std::shared_ptr<Job>> running;
     std::vector<std::shared_ptr<Job>> done;
+    std::condition_variable idle;             // running became empty (before_fork waits for it)
+    bool paused = false;                      // a fork is coming: no scan is started
+    std::atomic<bool> cancel_running{false};  // ... and those running stop, to run again
     bool stopping = false;
   };
 
   void start_workers();
   void work(Shared& shared, std::size_t lane);
-  void run(Job& job, std::size_t lane) const;
+  void run(Job& job, std::size_t lane, const std::atomic<bool>& cancelled) const;
   void deliver();
 
+  std::unique_ptr<bottle::uv::Wakeup> new_wakeup();
+
+  bottle::uv::Loop& loop_;
   const RequestDlp& dlp_;
   Options options_;
   std::unique_ptr<Shared> shared_;
   std::vector<std::thread> workers_;
-  bottle::uv::Wakeup finished_;
+  std::unique_ptr<bottle::uv::Wakeup> finished_;
 };
 
 }  // namespace pipelock

@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
         // seen before the child has left the group.
         server.before_fork();
         const pid_t child = ::fork();
-        server.after_fork(child == 0);
+        if (child != 0) server.after_fork(false);
         if (child > 0) {
           if (::setpgid(child, child) != 0 && errno != EACCES && errno != ESRCH) {
             log->warn("{}: setpgid for the tunnel carrier: {}", why, std::strerror(errno));
@@ -159,6 +159,9 @@ int main(int argc, char** argv) {
           return;
         }
         uv_loop_fork(loop.get());
+        // After the loop's own state is renewed: the scans get a fresh wake-up
+        // handle of it, and workers of their own.
+        server.after_fork(true);
         draining = true;
         // Every connection has its own limits; this is the carrier's own, so
         // nothing can keep it alive past them.

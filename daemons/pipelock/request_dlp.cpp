@@ -275,14 +275,22 @@ std::optional<DlpFinding> RequestDlp::scan(const Pieces& pieces,
     document.append(p.text);
     document.push_back('\n');
   }
-  const auto first = scanner_.first(document, {"request", "", ""}, budget, lane);
-  if (!first) {
+  // In windows, overlapping by more than any secret is long: one RE2 match
+  // cannot be interrupted, and over megabytes of text built to push a rule
+  // off its DFA onto the NFA it ran for tens of seconds, past any budget.
+  // Between windows the budget (and a fork's cancel) is looked at.
+  for (std::size_t from = 0;; from += kScanWindow - kScanOverlap) {
+    const std::string_view window = std::string_view(document).substr(from, kScanWindow);
+    const auto first = scanner_.first(window, {"request", "", ""}, budget, lane);
+    if (first) {
+      const std::size_t offset = from + first->offset;
+      const auto at = std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin();
+      const std::size_t piece = at == 0 ? 0 : static_cast<std::size_t>(at - 1);
+      return DlpFinding{first->rule_id, pieces.items[piece].where};
+    }
     if (budget.spent()) return timed_out();
-    return std::nullopt;
+    if (from + kScanWindow >= document.size()) return std::nullopt;
   }
-  const auto at = std::upper_bound(starts.begin(), starts.end(), first->offset) - starts.begin();
-  const std::size_t piece = at == 0 ? 0 : static_cast<std::size_t>(at - 1);
-  return DlpFinding{first->rule_id, pieces.items[piece].where};
 }
 
 std::optional<DlpFinding> RequestDlp::scan_head(std::string_view target, const http::fields& fields,

@@ -32,6 +32,11 @@ class RequestDlp {
   // Shorter runs carry less than a key (and are most words).
   static constexpr std::size_t kMinEncodedRun = 16;
   static constexpr std::size_t kMaxDecodedPieces = 4096;
+  // What one scanner pass reads, and how far consecutive passes overlap: more
+  // than the longest secret a rule matches (a PEM private key of an 8192-bit
+  // RSA key is about 6.5 KiB).
+  static constexpr std::size_t kScanWindow = 128 * 1024;
+  static constexpr std::size_t kScanOverlap = 16 * 1024;
 
   explicit RequestDlp(const bottle::secrets::Scanner& scanner) : scanner_(scanner) {}
 

@@ -91,6 +91,8 @@ json proposal_state(const Proposal& p) {
     out["decided_at"] = p.decided_at;
     out["comment"] = p.comment;
   }
+  // Approved with the operator's edit: what is live is this, not the proposal.
+  if (p.applied) out["applied"] = bottle::proposals::summary_of(*p.applied);
   return out;
 }
 
@@ -102,6 +104,10 @@ std::string describe_state(const Proposal& p) {
     if (!p.comment.empty()) text += "; the operator's comment: " + p.comment;
   }
   for (const auto& line : p.summary()) text += "\n  " + line;
+  if (p.applied) {
+    text += "\nthe operator edited it; applied instead:";
+    for (const auto& line : bottle::proposals::summary_of(*p.applied)) text += "\n  " + line;
+  }
   return text;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <clocale>
+#include <cwchar>
 #include <stdexcept>
 #include <string>
 
@@ -14,18 +15,34 @@ namespace host_tools {
 
 namespace {
 
-// Text columns a UTF-8 string takes: one per character (the sanitiser has
-// turned every control into visible ASCII; wide CJK characters take two, a
-// rare case where the line is then cut a little late).
-std::size_t byte_length_for_columns(std::string_view text, std::size_t columns) {
+// How many bytes of `text` fit in `columns`, and how many columns they
+// take: wide characters (CJK, most emoji) take two, combining ones none, as
+// the terminal draws them (wcwidth, in the UTF-8 locale the screen set). Cut
+// by characters instead, a line of wide ones ran past the edge and ncurses
+// wrapped it onto the next row, another entry's.
+struct Fit {
+  std::size_t bytes = 0;
+  std::size_t columns = 0;
+};
+Fit fit_in_columns(std::string_view text, std::size_t columns) {
+  Fit fit;
   std::size_t i = 0;
-  std::size_t used = 0;
-  while (i < text.size() && used < columns) {
-    const std::size_t n = bottle::text::utf8_sequence_length(text, i);
-    i += n == 0 ? 1 : n;
-    ++used;
+  while (i < text.size()) {
+    std::size_t n = bottle::text::utf8_sequence_length(text, i);
+    int width = 1;
+    if (n == 0) {
+      n = 1;  // not UTF-8 (the sanitiser escapes such bytes): one column
+    } else if (n > 1) {
+      const char32_t cp = bottle::text::utf8_decode(text, i, n);
+      width = ::wcwidth(static_cast<wchar_t>(cp));
+      if (width < 0) width = 1;
+    }
+    if (fit.columns + static_cast<std::size_t>(width) > columns) break;
+    fit.columns += static_cast<std::size_t>(width);
+    i += n;
   }
-  return i;
+  fit.bytes = i;
+  return fit;
 }
 
 }  // namespace
@@ -57,8 +74,11 @@ int CursesScreen::cols() const { return COLS; }
 
 void CursesScreen::put(int row, int col, std::string_view text, Style style) {
   if (row < 0 || row >= LINES || col < 0 || col >= COLS) return;
-  const std::size_t room = static_cast<std::size_t>(COLS - col);
-  const std::size_t bytes = byte_length_for_columns(text, room);
+  // One column short of the right edge on the last row: ncurses would
+  // scroll the screen for a character written in the bottom-right cell.
+  const std::size_t room =
+      static_cast<std::size_t>(COLS - col) - (row == LINES - 1 && COLS - col > 1 ? 1 : 0);
+  const std::size_t bytes = fit_in_columns(text, room).bytes;
   attr_t attrs = A_NORMAL;
   short pair = 0;
   switch (style) {

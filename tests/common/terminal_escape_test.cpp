@@ -32,13 +32,14 @@ TEST(TerminalEscape, EscapesC1ControlsSuchAsTheEightBitCsi) {
   EXPECT_EQ(escape_for_terminal("\xc2\xa0"), "\xc2\xa0");  // U+00A0 is text
 }
 
-TEST(TerminalEscape, EscapesBidirectionalOverridesIsolatesAndMarks) {
+TEST(TerminalEscape, EscapesBidirectionalOverridesIsolatesMarksAndInvisibleCharacters) {
   // "evil" written right-to-left would display reversed.
   EXPECT_EQ(escape_for_terminal("a\xe2\x80\xae"
                                 "live"),
             "a\\u202elive");
-  for (char32_t cp : {0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
-                      0x200e, 0x200f, 0x061c, 0x2028, 0x2029}) {
+  for (char32_t cp :
+       {0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f,
+        0x061c, 0x2028, 0x2029, 0x200b, 0x200c, 0x200d, 0x2060, 0x2064, 0xfeff, 0x00ad, 0x180e}) {
     std::string utf8;
     if (cp < 0x800) {
       utf8 = {static_cast<char>(0xc0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3f))};

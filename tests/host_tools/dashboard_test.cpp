@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "bottle/proposals/proposal_store.hpp"
@@ -267,4 +268,33 @@ TEST(Dashboard, AProposalRewrittenBetweenTheScreenAndTheKeyIsNotApproved) {
   const std::string allowlist = read_text(cli.bottle_dir() / "pipelock/pipelock.yaml");
   EXPECT_EQ(allowlist.find("exfil.example.net"), std::string::npos) << allowlist;
   EXPECT_EQ(ProposalStore(cli.bottle_dir() / "proposals").find(p.id)->state, State::kPending);
+}
+
+TEST(Dashboard, WideAndInvisibleCharactersKeepEachEntryOnItsOwnRow) {
+  // Cut by characters, a host of CJK characters (two columns each) ran past
+  // the edge and ncurses wrapped it onto the next entry's row; zero-width
+  // characters hid text (an attacker's findings).
+  BottleCli cli;
+  cli.start_demo();
+  Terminal t(cli);
+  t.wait_for("pipelock  running");
+  t.keys({"3"});
+  std::string wide;
+  for (int i = 0; i < 60; ++i) wide += "\xe6\xbc\xa2";  // U+6F22
+  std::string invisible;
+  for (int i = 0; i < 50; ++i) invisible += "\xe2\x80\x8b";  // U+200B
+  t.feed_lines(
+      {R"(2026-12-02T04:00:01.000000000Z pipelock: {"decision":"allow","host":"first.test"})",
+       R"(2026-12-02T04:00:02.000000000Z pipelock: {"decision":"block","host":")" + wide + R"("})",
+       R"(2026-12-02T04:00:03.000000000Z pipelock: {"decision":"block","host":"a)" + invisible +
+           R"(b.test"})"});
+  const auto s = t.wait_for("first.test");
+  std::vector<std::string> rows;
+  std::istringstream in(s);
+  for (std::string row; std::getline(in, row);) rows.push_back(row);
+  ASSERT_GE(rows.size(), 6u) << s;
+  // Newest first: the invisible one, the wide one, then the first, each on its row.
+  EXPECT_EQ(rows[3].rfind("! 04:00:03 pipelock block  a\\u200b\\u200b", 0), 0u) << s;
+  EXPECT_EQ(rows[4].rfind("! 04:00:02 pipelock block  \xe6\xbc\xa2", 0), 0u) << s;
+  EXPECT_EQ(rows[5].rfind("  04:00:01 pipelock allow  first.test", 0), 0u) << s;
 }

@@ -191,7 +191,7 @@ std::string Proposal::kind() const {
   return std::holds_alternative<AllowlistChange>(change) ? "allowlist" : "routes";
 }
 
-std::vector<std::string> Proposal::summary() const {
+std::vector<std::string> summary_of(const Change& change) {
   std::vector<std::string> lines;
   if (const auto* a = std::get_if<AllowlistChange>(&change)) {
     for (const auto& h : a->add) lines.push_back("+ allow " + h + wildcard_note(h));
@@ -207,6 +207,8 @@ std::vector<std::string> Proposal::summary() const {
   }
   return lines;
 }
+
+std::vector<std::string> Proposal::summary() const { return summary_of(change); }
 
 AllowlistChange allowlist_change_from_json(const json& args) {
   AllowlistChange change;
@@ -243,33 +245,44 @@ RouteChange route_change_from_json(const json& args) {
   return change;
 }
 
+json change_to_json(const Change& change) {
+  if (const auto* a = std::get_if<AllowlistChange>(&change)) {
+    return {{"add", a->add}, {"remove", a->remove}};
+  }
+  const auto& r = std::get<RouteChange>(change);
+  json add = json::array();
+  for (const auto& route : r.add) {
+    add.push_back({{"host", route.host},
+                   {"path_prefix", route.path_prefix},
+                   {"upstream", route.upstream},
+                   {"header", route.header},
+                   {"value", route.value},
+                   {"token_env", route.token_env}});
+  }
+  json remove = json::array();
+  for (const auto& removal : r.remove) {
+    json item = {{"host", removal.host}};
+    if (removal.path_prefix) item["path_prefix"] = *removal.path_prefix;
+    remove.push_back(item);
+  }
+  return {{"add", add}, {"remove", remove}};
+}
+
+Change change_from_json(const std::string& kind, const json& change, const std::string& what) {
+  check_keys(change, what, {"add", "remove"});
+  if (kind == "allowlist") return allowlist_change_from_json(change);
+  if (kind == "routes") return route_change_from_json(change);
+  fail("kind " + shown(kind) + " is neither allowlist nor routes");
+}
+
 json to_json(const Proposal& p) {
   json doc = {{"id", p.id},
               {"created", p.created},
               {"kind", p.kind()},
               {"reason", p.reason},
               {"state", state_name(p.state)}};
-  if (const auto* a = std::get_if<AllowlistChange>(&p.change)) {
-    doc["change"] = {{"add", a->add}, {"remove", a->remove}};
-  } else {
-    const auto& r = std::get<RouteChange>(p.change);
-    json add = json::array();
-    for (const auto& route : r.add) {
-      add.push_back({{"host", route.host},
-                     {"path_prefix", route.path_prefix},
-                     {"upstream", route.upstream},
-                     {"header", route.header},
-                     {"value", route.value},
-                     {"token_env", route.token_env}});
-    }
-    json remove = json::array();
-    for (const auto& removal : r.remove) {
-      json item = {{"host", removal.host}};
-      if (removal.path_prefix) item["path_prefix"] = *removal.path_prefix;
-      remove.push_back(item);
-    }
-    doc["change"] = {{"add", add}, {"remove", remove}};
-  }
+  doc["change"] = change_to_json(p.change);
+  if (p.applied) doc["applied"] = change_to_json(*p.applied);
   if (p.state != State::kPending) {
     doc["decided_at"] = p.decided_at;
     doc["decided_by"] = p.decided_by;
@@ -283,7 +296,7 @@ Proposal proposal_from_json(const json& doc, const std::string& source) {
   try {
     check_keys(doc, where,
                {"id", "created", "kind", "reason", "state", "change", "decided_at", "decided_by",
-                "comment"});
+                "comment", "applied"});
     Proposal p;
     p.id = string_at(doc, "id", where);
     if (!valid_proposal_id(p.id)) fail("id " + shown(p.id) + " is not a proposal id");
@@ -292,15 +305,10 @@ Proposal proposal_from_json(const json& doc, const std::string& source) {
     const std::string kind = string_at(doc, "kind", where);
     if (!doc.contains("change")) fail("'change' is missing");
     const json& change = doc.at("change");
-    if (kind == "allowlist") {
-      check_keys(change, "change", {"add", "remove"});
-      p.change = allowlist_change_from_json(change);
-    } else if (kind == "routes") {
-      check_keys(change, "change", {"add", "remove"});
-      p.change = route_change_from_json(change);
-    } else {
+    if (kind != "allowlist" && kind != "routes") {
       fail("kind " + shown(kind) + " is neither allowlist nor routes");
     }
+    p.change = change_from_json(kind, change, "change");
     const std::string state = string_at(doc, "state", where);
     if (state == "pending") {
       p.state = State::kPending;
@@ -318,6 +326,11 @@ Proposal proposal_from_json(const json& doc, const std::string& source) {
         fail(std::string("'") + key +
              (decided ? "' is missing from a decided proposal" : "' is set on a pending proposal"));
       }
+    }
+    if (doc.contains("applied")) {
+      if (p.state != State::kApproved) fail("'applied' is set on a proposal not approved");
+      // The applied change is read by the same rules.
+      p.applied = change_from_json(kind, doc.at("applied"), "applied");
     }
     if (decided) {
       p.decided_at = checked_timestamp(doc.at("decided_at"), "decided_at");

@@ -27,7 +27,13 @@ bool code_point_needs_escape(char32_t cp) {
          cp == 0x200e || cp == 0x200f ||    // left-to-right / right-to-left marks
          (cp >= 0x202a && cp <= 0x202e) ||  // embeddings and overrides
          (cp >= 0x2066 && cp <= 0x2069) ||  // isolates
-         cp == 0x2028 || cp == 0x2029;      // line and paragraph separators
+         cp == 0x2028 || cp == 0x2029 ||    // line and paragraph separators
+         // Invisible: zero-width space, non-joiner and joiner, word joiner and
+         // invisible operators, the byte-order mark, the soft hyphen, the
+         // Mongolian vowel separator. Shown raw, they hide text between what
+         // the operator reads ("exam<ZWSP>ple.com") and take no column.
+         (cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff ||
+         cp == 0x00ad || cp == 0x180e;
 }
 }  // namespace
 

@@ -35,12 +35,26 @@ struct RouteChange {
 enum class State { kPending, kApproved, kRejected };
 std::string state_name(State state);
 
+using Change = std::variant<AllowlistChange, RouteChange>;
+// One line per item of a change: "+ allow host", "- allow host", "+ route
+// ...", a wildcard marked as one in plain words.
+std::vector<std::string> summary_of(const Change& change);
+// {"add": [...], "remove": [...]} in the form the file holds.
+nlohmann::json change_to_json(const Change& change);
+// The reverse, for a proposal of `kind` ("allowlist" or "routes"), by the
+// rules for what an agent may propose; `what` names it in an error.
+Change change_from_json(const std::string& kind, const nlohmann::json& change,
+                        const std::string& what);
+
 struct Proposal {
   std::string id;
   std::string created;  // UTC, ISO 8601
   std::string reason;
-  std::variant<AllowlistChange, RouteChange> change;
+  Change change;  // as the agent proposed it
   State state = State::kPending;
+  // Approved with an edit: what was applied instead (the same kind). The
+  // audit line says so too.
+  std::optional<Change> applied;
   // Set once decided.
   std::string decided_at;
   std::string decided_by;
@@ -48,8 +62,7 @@ struct Proposal {
 
   // "allowlist" or "routes".
   std::string kind() const;
-  // One line per item: "+ allow host", "- allow host", "+ route ...", a
-  // wildcard marked as one in plain words.
+  // summary_of(change).
   std::vector<std::string> summary() const;
 };
 

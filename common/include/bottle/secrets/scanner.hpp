@@ -3,6 +3,7 @@
 #include <re2/set.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -31,7 +32,10 @@ struct FragmentPosition {
 // must then treat the text as unread (pipelock's DLP refuses it).
 struct ScanBudget {
   std::chrono::steady_clock::time_point until = std::chrono::steady_clock::time_point::max();
+  // Set from another thread to stop the scan now (pipelock's fork).
+  const std::atomic<bool>* cancelled = nullptr;
   bool spent() const {
+    if (cancelled != nullptr && cancelled->load(std::memory_order_relaxed)) return true;
     return until != std::chrono::steady_clock::time_point::max() &&
            std::chrono::steady_clock::now() >= until;
   }

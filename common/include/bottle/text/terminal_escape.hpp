@@ -10,8 +10,10 @@ namespace bottle::text {
 // stays as it is, except what can drive or mislead a terminal:
 //   - C0 controls (but tab), DEL and bytes that are not valid UTF-8 become \xNN;
 //   - C1 controls (U+0080-U+009F, e.g. the 8-bit CSI), bidirectional
-//     controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) and the
-//     line and paragraph separators (U+2028, U+2029) become \uXXXX (lower-case hex).
+//     controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), the
+//     line and paragraph separators (U+2028, U+2029) and the invisible
+//     characters (zero-width space, joiners, word joiner, U+2061-U+2064, the
+//     byte-order mark, the soft hyphen, U+180E) become \uXXXX (lower-case hex).
 // So nothing an agent writes can move the cursor, clear the screen, start a
 // new line or reorder what the operator reads.
 std::string escape_for_terminal(std::string_view raw);
