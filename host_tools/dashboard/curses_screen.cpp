@@ -107,6 +107,16 @@ void CursesScreen::put(int row, int col, std::string_view text, Style style) {
   attr_set(A_NORMAL, 0, nullptr);
 }
 
+CursesScreen::Suspended::Suspended(CursesScreen&) {
+  def_prog_mode();
+  endwin();
+}
+
+CursesScreen::Suspended::~Suspended() {
+  reset_prog_mode();
+  refresh();
+}
+
 void CursesScreen::clear() { erase(); }
 void CursesScreen::show() { refresh(); }
 void CursesScreen::bell() { beep(); }

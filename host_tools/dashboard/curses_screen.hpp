@@ -48,6 +48,16 @@ class CursesScreen {
   void resized();
   bool has_colours() const { return colours_; }
 
+  // For as long as it lives, the terminal is the shell's again (an editor
+  // runs); then the screen comes back as it was.
+  class Suspended {
+   public:
+    explicit Suspended(CursesScreen& screen);
+    ~Suspended();
+    Suspended(const Suspended&) = delete;
+    Suspended& operator=(const Suspended&) = delete;
+  };
+
  private:
   bool colours_ = false;
 };

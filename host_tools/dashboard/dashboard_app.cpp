@@ -351,7 +351,7 @@ class Dashboard {
           detail_key_.clear();
           return;
         }
-        if (k == 'a' || k == 'r') proposal_action(k);
+        if (k == 'a' || k == 'r' || k == 'e') proposal_action(k);
         return;
       case Mode::normal:
         break;
@@ -402,7 +402,7 @@ class Dashboard {
         mode_ = Mode::detail;
         return;
       }
-      if (k == 'a' || k == 'r') proposal_action(k);
+      if (k == 'a' || k == 'r' || k == 'e') proposal_action(k);
       return;
     }
     if (pane_ == Pane::decisions) {
@@ -459,6 +459,9 @@ class Dashboard {
       // The proposal as shown now: approving checks the file still says it.
       confirm("approve proposal " + safe(id) + " of " + safe(slug) + "? (y/n)",
               [this, slug, id, shown = row->proposal] { approve(slug, id, shown); });
+    } else if (k == 'e') {
+      if (refuse_read_only("editing")) return;
+      edit_then_approve(*row);
     } else {
       if (refuse_read_only("rejecting")) return;
       comment_return_ = mode_;
@@ -496,6 +499,37 @@ class Dashboard {
     if (k >= 32 && k < 256 && comment_.size() < 1000) {
       comment_.push_back(static_cast<char>(k));
     }
+  }
+
+  // As `bottle proposals approve --edit`: the change in $EDITOR, read back by
+  // the proposal rules, then approved (after y) with the file keeping both.
+  void edit_then_approve(const ProposalRow& row) {
+    const std::string slug = row.slug;
+    const std::string id = row.proposal.id;
+    const bottle::proposals::Proposal shown = row.proposal;
+    std::optional<bottle::proposals::Change> edited;
+    try {
+      CursesScreen::Suspended editing(screen_);
+      edited = edit_proposed_change(BottlePaths(options_.state_root, slug), id);
+    } catch (const std::exception& e) {
+      notice_ = "refused: " + safe(e.what());
+      return;
+    }
+    if (!edited) {
+      notice_ = "the edit changed nothing; a approves the proposal as it is";
+      return;
+    }
+    const auto lines = bottle::proposals::summary_of(*edited);
+    std::string what = lines.empty() ? "" : lines.front();
+    if (lines.size() > 1) what += " (+" + std::to_string(lines.size() - 1) + ")";
+    confirm("approve " + safe(id) + " with your edit: " + safe(what) + "? (y/n)",
+            [this, slug, id, shown, change = *edited] {
+              run_action([&](std::ostream& out) {
+                proposals_approve(BottlePaths(options_.state_root, slug), id, "", docker_, out,
+                                  &shown, &change);
+              });
+              leave_detail();
+            });
   }
 
   // The same code as `bottle proposals approve`: the same checks, the same
@@ -614,10 +648,10 @@ class Dashboard {
   }
 
   std::string key_hints() const {
-    if (mode_ == Mode::detail) return "a approve  r reject  Esc back  ? keys";
+    if (mode_ == Mode::detail) return "a approve  e edit, then approve  r reject  Esc back";
     switch (pane_) {
       case Pane::proposals:
-        return "Enter details  a approve  r reject  1-4 panes  q quit";
+        return "Enter details  a approve  e edit  r reject  1-4 panes  q quit";
       case Pane::decisions:
         return std::string("b ") + (blocks_only_ ? "all" : "blocks only") +
                "  A allow host  1-4 panes  q quit";
@@ -775,6 +809,7 @@ class Dashboard {
         "  j k, arrows    move; PgUp PgDn by ten",
         "  Enter          a proposal's change and reason",
         "  a              approve the proposal (asks first)",
+        "  e              edit the change in $EDITOR, then approve it (asks first)",
         "  r              reject it, with a comment for the agent",
         "  Esc            back, or cancel",
         "  b              decisions: blocks only, or all",

@@ -24,10 +24,12 @@ namespace {
 // 80x24 window running `bottle dashboard`.
 class Terminal {
  public:
-  Terminal(const BottleCli& cli, const std::vector<std::string>& flags = {})
+  Terminal(const BottleCli& cli, const std::vector<std::string>& flags = {},
+           const bottle::ExtraEnv& extra_env = {})
       : socket_((cli.scratch() / "tmux.sock").string()) {
     std::string command = "env";
     auto env = cli.base_env();
+    for (const auto& [k, v] : extra_env) env[k] = v;
     env["FAKE_DOCKER_FEED"] = feed().string();
     env["TERM"] = "screen";
     for (const auto& [k, v] : env) command += " " + k + "='" + v + "'";
@@ -297,4 +299,28 @@ TEST(Dashboard, WideAndInvisibleCharactersKeepEachEntryOnItsOwnRow) {
   EXPECT_EQ(rows[3].rfind("! 04:00:03 pipelock block  a\\u200b\\u200b", 0), 0u) << s;
   EXPECT_EQ(rows[4].rfind("! 04:00:02 pipelock block  \xe6\xbc\xa2", 0), 0u) << s;
   EXPECT_EQ(rows[5].rfind("  04:00:01 pipelock allow  first.test", 0), 0u) << s;
+}
+
+TEST(Dashboard, EditingBeforeApprovingAppliesTheEditAndTheFileKeepsBoth) {
+  BottleCli cli;
+  cli.start_demo();
+  const Proposal p = allowlist_proposal(cli, "docs.example.com");
+  const auto editor = cli.scratch() / "edit.sh";
+  std::ofstream(editor) << "#!/bin/sh\nsed -i 's/docs.example.com/api.example.com/' \"$1\"\n";
+  fs::permissions(editor, fs::perms::owner_all);
+  Terminal t(cli, {}, {{"EDITOR", editor.string()}});
+  t.wait_for("1 pending proposals");
+  t.keys({"2", "Enter"});
+  t.wait_for("+ allow docs.example.com");
+  t.keys({"e"});
+  t.wait_for("with your edit: + allow api.example.com? (y/n)");
+  t.keys({"y"});
+  t.wait_for("proposal " + p.id + ": approved with your edit");
+  const Proposal decided = *ProposalStore(cli.bottle_dir() / "proposals").find(p.id);
+  EXPECT_EQ(decided.summary(), std::vector<std::string>{"+ allow docs.example.com"});
+  ASSERT_TRUE(decided.applied);
+  EXPECT_EQ(summary_of(*decided.applied), std::vector<std::string>{"+ allow api.example.com"});
+  EXPECT_EQ(last_audit(cli)["edited"], true);
+  EXPECT_NE(read_text(cli.bottle_dir() / "pipelock/pipelock.yaml").find("api.example.com"),
+            std::string::npos);
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "bottle/proposals/proposal_store.hpp"
 #include "bottle_cli_harness.hpp"
@@ -110,4 +111,66 @@ TEST_F(Proposals, AFileNoReaderCanTakeIsListedAsUnreadableBesideTheOthers) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("p-20200101-000000-000001  unreadable"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(good.id + "  pending"), std::string::npos) << r.out;
+}
+
+namespace {
+
+// An $EDITOR that rewrites the file it is given with sed.
+std::string sed_editor(const BottleCli& cli, const std::string& expression) {
+  const auto script = cli.scratch() / "edit.sh";
+  std::ofstream(script) << "#!/bin/sh\nsed -i '" << expression << "' \"$1\"\n";
+  fs::permissions(script, fs::perms::owner_all);
+  return script.string();
+}
+
+}  // namespace
+
+TEST_F(Proposals, ApproveWithAnEditAppliesTheEditAndKeepsBoth) {
+  Proposal p;
+  p.reason = "the docs";
+  p.change = AllowlistChange{allowlist_change_from_json({{"add", {"docs.example.com"}}})};
+  p = store().create(p);
+  const auto r = cli_.run({"proposals", "approve", "demo", p.id, "--edit"},
+                          {{"EDITOR", sed_editor(cli_, "s/docs.example.com/api.example.com/")}});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("approved with your edit"), std::string::npos) << r.out;
+  const std::string allowlist = read_text(cli_.bottle_dir() / "pipelock/pipelock.yaml");
+  EXPECT_NE(allowlist.find("api.example.com"), std::string::npos) << allowlist;
+  EXPECT_EQ(allowlist.find("docs.example.com"), std::string::npos) << allowlist;
+  const Proposal decided = *store().find(p.id);
+  EXPECT_EQ(decided.summary(), std::vector<std::string>{"+ allow docs.example.com"});
+  ASSERT_TRUE(decided.applied);
+  EXPECT_EQ(summary_of(*decided.applied), std::vector<std::string>{"+ allow api.example.com"});
+  std::ifstream audit(cli_.bottle_dir() / "audit.log");
+  std::string line, last;
+  while (std::getline(audit, line)) last = line;
+  const auto a = nlohmann::json::parse(last);
+  EXPECT_EQ(a["edited"], true);
+  EXPECT_EQ(a["proposed"]["add"], nlohmann::json::array({"docs.example.com"}));
+  EXPECT_EQ(a["added"], nlohmann::json::array({"api.example.com"}));
+  const auto shown = cli_.run({"proposals", "show", "demo", p.id});
+  EXPECT_NE(shown.out.find("applied instead (the operator's edit):\n  + allow api.example.com"),
+            std::string::npos)
+      << shown.out;
+}
+
+TEST_F(Proposals, AnEditThatBreaksTheRulesChangesNothing) {
+  Proposal p;
+  p.reason = "the docs";
+  p.change = AllowlistChange{allowlist_change_from_json({{"add", {"docs.example.com"}}})};
+  p = store().create(p);
+  const std::string before = read_text(cli_.bottle_dir() / "pipelock/pipelock.yaml");
+  for (const std::string expression :
+       {"s/docs.example.com/localhost/", "s/\"add\"/\"everything\"/", "s/\\[/{/"}) {
+    const auto r = cli_.run({"proposals", "approve", "demo", p.id, "--edit"},
+                            {{"EDITOR", sed_editor(cli_, expression)}});
+    EXPECT_NE(r.exit_code, 0) << expression;
+    EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << expression << ": " << r.err;
+  }
+  EXPECT_EQ(read_text(cli_.bottle_dir() / "pipelock/pipelock.yaml"), before);
+  EXPECT_EQ(store().find(p.id)->state, State::kPending);
+  // An edit that changes nothing is a plain approval.
+  const auto r = cli_.run({"proposals", "approve", "demo", p.id, "--edit"}, {{"EDITOR", "true"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(store().find(p.id)->applied);
 }
