@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "bottle_harness.hpp"
+#include "tmux_terminal.hpp"
 
 namespace bottle_e2e {
 namespace {
@@ -158,6 +159,45 @@ TEST(BottleLiveChange, RouteAddIsLiveAfterSighupAndABrokenFileKeepsTheOldRoutes)
             "status=200");
   EXPECT_EQ(b.daemon_pid("egress"), egress_pid);
 
+  EXPECT_EQ(b.stop_and_list_leftovers(), "");
+}
+
+TEST(BottleLiveChange, AProposalApprovedFromTheDashboardOpensTheHostToTheAgent) {
+  Bottle b("e2e-dash", 10);
+  const std::string curl_other =
+      std::string("curl -sS --cacert /workspace/upstream-ca.pem https://") + kOtherHost + "/hello";
+  EXPECT_NE(b.agent(curl_other).code, 0) << "not on the allowlist yet";
+  // The agent asks, over MCP, as any MCP client would.
+  const std::string session = open_mcp_session(b);
+  const std::string proposed =
+      b.agent("curl -sS -X POST " + kMcp + " " + kMcpHeaders + " -H 'Mcp-Session-Id: " + session +
+              "' -d '{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{"
+              "\"name\":\"propose_allowlist_change\",\"arguments\":{\"add\":[\"" +
+              kOtherHost + "\"],\"reason\":\"fetch the greeting\"}}}'")
+          .output;
+  ASSERT_THAT(proposed, HasSubstr("pending")) << proposed;
+
+  // The operator, in the dashboard: the real docker, the real state folder.
+  bottle_test::TmuxTerminal t(b.scratch() / "tmux.sock",
+                              std::string("env TERM=screen ") + BOTTLE_BIN + " --state-dir '" +
+                                  b.state_dir().parent_path().string() + "' dashboard");
+  t.wait_for("pipelock  running", 20s);
+  t.wait_for("1 pending proposals");
+  t.keys({"2", "Enter"});
+  t.wait_for(std::string("+ allow ") + kOtherHost);
+  t.wait_for("fetch the greeting");
+  t.keys({"a"});
+  t.wait_for("(y/n)");
+  t.keys({"y"});
+  t.wait_for(": approved", 20s);
+  const auto reached = b.agent("i=0; until " + curl_other +
+                               " 2>/dev/null; do i=$((i+1)); "
+                               "[ $i -lt 500 ] || exit 1; done");
+  EXPECT_EQ(reached.code, 0);
+  EXPECT_EQ(reached.output, "hello from the upstream\n");
+  // The agent learns the decision through the same session.
+  EXPECT_THAT(call_tool(b, session, "get_allowlist"), HasSubstr(kOtherHost));
+  t.keys({"q"});
   EXPECT_EQ(b.stop_and_list_leftovers(), "");
 }
 

@@ -8,11 +8,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "bottle/proposals/proposal_store.hpp"
 #include "bottle/subprocess.hpp"
 #include "bottle_cli_harness.hpp"
+#include "tmux_terminal.hpp"
 
 namespace fs = std::filesystem;
 using namespace bottle::proposals;
@@ -20,47 +20,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// One tmux server of the test's own (its socket in the scratch folder), one
-// 80x24 window running `bottle dashboard`.
-class Terminal {
+// `bottle dashboard` in a terminal of its own, with the fake docker and a
+// scripted decision feed (`docker logs --follow` streams feed.log).
+class Terminal : public bottle_test::TmuxTerminal {
  public:
   Terminal(const BottleCli& cli, const std::vector<std::string>& flags = {},
            const bottle::ExtraEnv& extra_env = {})
-      : socket_((cli.scratch() / "tmux.sock").string()) {
-    std::string command = "env";
-    auto env = cli.base_env();
-    for (const auto& [k, v] : extra_env) env[k] = v;
-    env["FAKE_DOCKER_FEED"] = feed().string();
-    env["TERM"] = "screen";
-    for (const auto& [k, v] : env) command += " " + k + "='" + v + "'";
-    command +=
-        std::string(" ") + BOTTLE_BIN + " --state-dir '" + cli.state().string() + "' dashboard";
-    for (const auto& f : flags) command += " " + f;
-    feed_path_ = feed();
-    std::ofstream(feed_path_, std::ios::app);
-    const auto r = tmux({"new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-  }
-  ~Terminal() { tmux({"kill-server"}); }
+      : TmuxTerminal(cli.scratch() / "tmux.sock", command(cli, flags, extra_env)),
+        feed_path_(cli.scratch() / "feed.log") {}
 
-  std::string screen() const { return tmux({"capture-pane", "-p", "-t", "t"}).out; }
-  void keys(const std::vector<std::string>& keys) const {
-    std::vector<std::string> args = {"send-keys", "-t", "t"};
-    args.insert(args.end(), keys.begin(), keys.end());
-    tmux(args);
-  }
-  // Waits until the screen shows `text` (or the deadline passes); the screen.
-  std::string wait_for(const std::string& text, std::chrono::milliseconds deadline = 5s) const {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    std::string s;
-    do {
-      s = screen();
-      if (s.find(text) != std::string::npos) return s;
-      std::this_thread::sleep_for(20ms);  // tmux has no event for "the screen changed"
-    } while (std::chrono::steady_clock::now() < end);
-    ADD_FAILURE() << "the screen never showed '" << text << "':\n" << s;
-    return s;
-  }
   // Appends log lines to the scripted `docker logs --follow`.
   void feed_lines(const std::vector<std::string>& lines) const {
     std::ofstream out(feed_path_, std::ios::app);
@@ -68,12 +36,20 @@ class Terminal {
   }
 
  private:
-  fs::path feed() const { return fs::path(socket_).parent_path() / "feed.log"; }
-  bottle::CommandResult tmux(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"tmux", "-S", socket_});
-    return bottle::run_captured(args, {});
+  static std::string command(const BottleCli& cli, const std::vector<std::string>& flags,
+                             const bottle::ExtraEnv& extra_env) {
+    std::ofstream(cli.scratch() / "feed.log", std::ios::app);
+    auto env = cli.base_env();
+    env["FAKE_DOCKER_FEED"] = (cli.scratch() / "feed.log").string();
+    env["TERM"] = "screen";
+    for (const auto& [k, v] : extra_env) env[k] = v;
+    std::string command = "env";
+    for (const auto& [k, v] : env) command += " " + k + "='" + v + "'";
+    command +=
+        std::string(" ") + BOTTLE_BIN + " --state-dir '" + cli.state().string() + "' dashboard";
+    for (const auto& f : flags) command += " " + f;
+    return command;
   }
-  std::string socket_;
   fs::path feed_path_;
 };
 
