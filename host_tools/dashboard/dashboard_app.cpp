@@ -92,6 +92,7 @@ class Dashboard {
   };
   struct Status {
     std::vector<DaemonRow> daemons;
+    std::string container;
     std::optional<Clock::time_point> answered_at;
     bool stale = false;
     std::string problem;
@@ -109,6 +110,7 @@ class Dashboard {
     quitting_ = true;
     tick_.stop();
     polls_.clear();
+    health_polls_.clear();
     feed_child_.reset();
     stdin_.close();
     uv_stop(loop_.get());
@@ -121,6 +123,7 @@ class Dashboard {
     for (auto& b : bottles_) {
       const auto& s = statuses_[b.slug];
       b.daemons = s.daemons;
+      b.container = s.container;
       b.answered_at = s.answered_at;
       b.stale = s.stale;
       if (s.stale) b.problem = s.problem;
@@ -164,6 +167,7 @@ class Dashboard {
         polls_.erase(it);
       }
       const std::string slug = b.slug;
+      poll_health(slug, b.sidecars_container);
       Poll& poll = polls_[slug];
       poll.started = now;
       poll.child = std::make_unique<ChildCommand>(
@@ -179,6 +183,31 @@ class Dashboard {
           },
           [this, slug](int exit_status) { poll_ended(slug, exit_status); });
     }
+  }
+
+  // Docker's own view of the bundle: its state and its health check's verdict.
+  void poll_health(const std::string& slug, const std::string& container) {
+    if (health_polls_.count(slug)) return;  // one at a time; the status poll's timeout covers it
+    auto output = std::make_shared<std::string>();
+    health_polls_[slug] = std::make_unique<ChildCommand>(
+        loop_,
+        std::vector<std::string>{
+            "docker", "container", "inspect", "--format",
+            "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}-{{end}}",
+            container},
+        [output](std::string_view line) {
+          if (output->size() < 256) output->append(line);
+        },
+        [this, slug, output](int exit_status) {
+          auto it = health_polls_.find(slug);
+          if (it == health_polls_.end()) return;
+          done_polls_.push_back(std::move(it->second));
+          health_polls_.erase(it);
+          statuses_[slug].container = exit_status == 0 ? safe(*output) : std::string("not found");
+          for (auto& b : bottles_) {
+            if (b.slug == slug) b.container = statuses_[slug].container;
+          }
+        });
   }
 
   void poll_ended(const std::string& slug, int exit_status) {
@@ -693,8 +722,12 @@ class Dashboard {
       } else if (b.state == "unreadable") {
         text += "  " + b.problem;
       }
+      if (!b.container.empty()) text += "  container " + b.container;
+      if (const auto started = parse_utc(b.started_at); started && b.state == "running") {
+        text += "  up " + short_duration(std::chrono::duration_cast<std::chrono::seconds>(
+                              Clock::now() - *started));
+      }
       text += "  " + safe(b.project);
-      if (!b.started_at.empty()) text += "  started " + safe(b.started_at);
       const bool selected = i == cursor_.at(Pane::bottles);
       lines.push_back({text, selected ? Style::selected : Style::bold, i});
       for (const auto& d : b.daemons) {
@@ -840,6 +873,7 @@ class Dashboard {
   std::set<std::string> pending_seen_;
   bool first_refresh_done_ = false;
   std::map<std::string, Poll> polls_;
+  std::map<std::string, std::unique_ptr<ChildCommand>> health_polls_;
   std::vector<std::unique_ptr<ChildCommand>> done_polls_;
   std::map<std::string, Status> statuses_;
   DecisionFeed feed_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 
 #include "bottle/config/config_error.hpp"
@@ -135,6 +136,14 @@ std::vector<std::string> audit_tail(const fs::path& file, std::size_t count) {
     if (!all[i - 1].empty()) lines.push_back(safe(all[i - 1]));
   }
   return lines;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text.substr(0, 20));
+  const char* end = ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return std::chrono::system_clock::from_time_t(::timegm(&tm));
 }
 
 std::string short_duration(std::chrono::seconds d) {

@@ -31,6 +31,7 @@ struct BottleRow {
   std::string state;  // metadata's: starting, running, stopped
   std::string started_at;
   std::vector<DaemonRow> daemons;
+  std::string container;  // Docker's word for the bundle: "running healthy", escaped
   std::optional<std::chrono::system_clock::time_point> answered_at;  // the last status answer
   bool stale = false;                                                // the last poll got no answer
   std::string problem;                                               // why (escaped), when stale
@@ -56,6 +57,9 @@ std::optional<std::vector<DaemonRow>> read_status(std::string_view json);
 
 // The last `count` lines of the audit log, newest first, each escaped.
 std::vector<std::string> audit_tail(const std::filesystem::path& file, std::size_t count);
+
+// A UTC time as the host tool writes it ("2026-12-02T03:44:07Z").
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 // "1h02m", "3m05s", "12s".
 std::string short_duration(std::chrono::seconds d);

@@ -80,8 +80,10 @@ TEST(Dashboard, ListsTheBottlesAndEachDaemonsState) {
   BottleCli cli;
   cli.start_demo();
   Terminal t(cli);
-  const auto s = t.wait_for("pipelock  running  pid");
-  EXPECT_NE(s.find("demo  running  claude-bottle-demo"), std::string::npos) << s;
+  t.wait_for("pipelock  running  pid");
+  // Docker's view (state and health check) and the bottle's uptime beside its project.
+  const auto s = t.wait_for("demo  running  container running healthy  up ");
+  EXPECT_NE(s.find("claude-bottle-demo"), std::string::npos) << s;
   EXPECT_NE(s.find("supervise  running"), std::string::npos) << s;
   EXPECT_NE(s.find("1 bottles | 0 pending proposals"), std::string::npos) << s;
   t.keys({"q"});
