@@ -220,10 +220,15 @@ int main(int argc, char** argv) {
     if (pr_list->parsed()) proposals_list(paths, std::cout);
     if (pr_show->parsed()) proposals_show(paths, proposal_id, std::cout);
     if (pr_approve->parsed()) {
-      std::optional<bottle::proposals::Change> edited;
-      if (edit_first) edited = edit_proposed_change(paths, proposal_id);
-      proposals_approve(paths, proposal_id, comment, docker, std::cout, nullptr,
-                        edited ? &*edited : nullptr);
+      if (edit_first) {
+        // What is approved is what the editor showed: a proposal file
+        // rewritten while it was open is refused.
+        const auto e = edit_proposed_change(paths, proposal_id);
+        proposals_approve(paths, proposal_id, comment, docker, std::cout, &e.shown,
+                          e.edited ? &*e.edited : nullptr);
+      } else {
+        proposals_approve(paths, proposal_id, comment, docker, std::cout);
+      }
     }
     if (pr_reject->parsed()) proposals_reject(paths, proposal_id, comment, std::cout);
     return kOk;

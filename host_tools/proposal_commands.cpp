@@ -252,8 +252,7 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
   out << "proposal " << p.id << (was_edited ? ": approved with your edit\n" : ": approved\n");
 }
 
-std::optional<bottle::proposals::Change> edit_proposed_change(const BottlePaths& paths,
-                                                              const std::string& id) {
+EditedProposal edit_proposed_change(const BottlePaths& paths, const std::string& id) {
   const Proposal p = proposal_or_fail(paths, id);
   require_pending(p);
   // In the bottle's own folder, the operator's: never a shared /tmp name.
@@ -280,8 +279,8 @@ std::optional<bottle::proposals::Change> edit_proposed_change(const BottlePaths&
   } catch (const ConfigError& e) {
     throw ConfigError(std::string(e.what()) + "; nothing was changed");
   }
-  if (change_to_json(edited) == change_to_json(p.change)) return std::nullopt;
-  return edited;
+  if (change_to_json(edited) == change_to_json(p.change)) return {p, std::nullopt};
+  return {p, edited};
 }
 
 void proposals_reject(const BottlePaths& paths, const std::string& id, const std::string& comment,

@@ -26,10 +26,15 @@ void proposals_approve(const BottlePaths& paths, const std::string& id, const st
                        const bottle::proposals::Proposal* shown = nullptr,
                        const bottle::proposals::Change* edited = nullptr);
 // The proposal's change opened in $EDITOR (as JSON) and read back by the
-// rules a proposal is read by; nothing when it comes back unchanged. Throws
-// ConfigError naming the problem (nothing is changed then).
-std::optional<bottle::proposals::Change> edit_proposed_change(const BottlePaths& paths,
-                                                              const std::string& id);
+// rules a proposal is read by. `shown` is the proposal as the editor showed
+// it (to pass to proposals_approve, so that a file rewritten while the
+// editor was open is refused); `edited` is empty when the change came back
+// unchanged. Throws ConfigError naming the problem (nothing is changed then).
+struct EditedProposal {
+  bottle::proposals::Proposal shown;
+  std::optional<bottle::proposals::Change> edited;
+};
+EditedProposal edit_proposed_change(const BottlePaths& paths, const std::string& id);
 void proposals_reject(const BottlePaths& paths, const std::string& id, const std::string& comment,
                       std::ostream& out);
 

@@ -11,10 +11,26 @@ struct DlpScans::Job {
   Request request;
   Done done;
   std::optional<DlpFinding> finding;
-  bool cancelled = false;  // the loop's thread only
+  // Its session is gone: never delivered, and stopped if running.
+  std::atomic<bool> abandoned{false};
+  // Stop scanning now (abandoned, or a fork coming): read by the scan's budget.
+  std::atomic<bool> stop{false};
 };
 
-DlpScans::Pending::~Pending() { job_->cancelled = true; }
+DlpScans::Pending::~Pending() {
+  job_->abandoned = true;
+  job_->stop = true;
+  scans_.forget(job_);
+}
+
+void DlpScans::forget(const std::shared_ptr<Job>& job) {
+  // A queued job holds the request's body: an agent that opens tunnels,
+  // sends bodies and closes them must not fill the queue with work for no
+  // one (the session's HeldBytes share is given back as it closes).
+  std::lock_guard lock(shared_->mutex);
+  auto& q = shared_->queue;
+  q.erase(std::remove(q.begin(), q.end(), job), q.end());
+}
 
 DlpScans::DlpScans(bottle::uv::Loop& loop, const RequestDlp& dlp, Options options)
     : loop_(loop),
@@ -39,6 +55,11 @@ std::unique_ptr<bottle::uv::Wakeup> DlpScans::new_wakeup() {
   return std::make_unique<bottle::uv::Wakeup>(loop_, [this] { deliver(); });
 }
 
+std::size_t DlpScans::queued() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->queue.size();
+}
+
 void DlpScans::start_workers() {
   for (std::size_t i = 0; i < options_.workers; ++i) {
     workers_.emplace_back([this, &shared = *shared_, i] { work(shared, i); });
@@ -55,7 +76,7 @@ std::unique_ptr<DlpScans::Pending> DlpScans::scan(Part part, Request request, Do
     shared_->queue.push_back(job);
   }
   shared_->wake.notify_one();
-  return std::make_unique<Pending>(std::move(job));
+  return std::make_unique<Pending>(*this, std::move(job));
 }
 
 void DlpScans::work(Shared& shared, std::size_t lane) {
@@ -66,14 +87,18 @@ void DlpScans::work(Shared& shared, std::size_t lane) {
     if (shared.stopping) return;
     std::shared_ptr<Job> job = std::move(shared.queue.front());
     shared.queue.pop_front();
+    if (job->abandoned) continue;
     shared.running.push_back(job);
     lock.unlock();
-    run(*job, lane, shared.cancel_running);
+    run(*job, lane);
     lock.lock();
     std::erase(shared.running, job);
-    if (shared.cancel_running.load()) {
+    if (job->abandoned) {
+      // Nothing to deliver; dropped here.
+    } else if (job->stop) {
       // Stopped for a fork: scanned again from the start, in whichever
       // process carries the tunnel on.
+      job->stop = false;
       job->finding.reset();
       shared.queue.push_front(std::move(job));
     } else {
@@ -84,9 +109,9 @@ void DlpScans::work(Shared& shared, std::size_t lane) {
   }
 }
 
-void DlpScans::run(Job& job, std::size_t lane, const std::atomic<bool>& cancelled) const {
+void DlpScans::run(Job& job, std::size_t lane) const {
   const bottle::secrets::ScanBudget budget{std::chrono::steady_clock::now() + options_.budget,
-                                           &cancelled};
+                                           &job.stop};
   try {
     const auto& req = job.request;
     job.finding =
@@ -106,7 +131,7 @@ void DlpScans::deliver() {
     done.swap(shared_->done);
   }
   for (auto& job : done) {
-    if (job->cancelled) continue;
+    if (job->abandoned) continue;
     // A Done may end its session, and with it the Pending of a later job in
     // this batch: that job's flag is read when its turn comes.
     // Each on its own: one that throws must not leave the rest of the batch
@@ -122,9 +147,8 @@ void DlpScans::before_fork() {
   shared_->paused = true;
   // Running scans stop at their next window (a fraction of a second) and
   // go back to the queue.
-  shared_->cancel_running = true;
+  for (const auto& job : shared_->running) job->stop = true;
   shared_->idle.wait(lock, [&] { return shared_->running.empty(); });
-  shared_->cancel_running = false;
   // Held across the fork: the child's copy of the queue is then one no
   // worker was changing.
   lock.release();

@@ -44,15 +44,18 @@ class DlpScans {
 
   struct Job;
   // A scan in flight: destroying it (its session ended) means its Done is
-  // never called. The worker may still finish it: it is bounded by the budget.
+  // never called, and nothing of it is kept.
   class Pending {
    public:
-    explicit Pending(std::shared_ptr<Job> job) : job_(std::move(job)) {}
+    Pending(DlpScans& scans, std::shared_ptr<Job> job) : scans_(scans), job_(std::move(job)) {}
     Pending(const Pending&) = delete;
     Pending& operator=(const Pending&) = delete;
+    // The scan is dropped: taken off the queue (the body with it), or
+    // stopped at its next window when a worker has it.
     ~Pending();
 
    private:
+    DlpScans& scans_;
     std::shared_ptr<Job> job_;
   };
 
@@ -67,6 +70,8 @@ class DlpScans {
   [[nodiscard]] std::unique_ptr<Pending> scan(Part part, Request request, Done done);
 
   std::chrono::milliseconds budget() const { return options_.budget; }
+  // Scans waiting for a worker.
+  std::size_t queued() const;
 
   // Around fork() (pipelock's tunnel carrier keeps open tunnels in a child).
   // Threads do not cross a fork, and neither may a lock one of them held:
@@ -93,15 +98,15 @@ class DlpScans {
     std::deque<std::shared_ptr<Job>> queue;
     std::vector<std::shared_ptr<Job>> running;
     std::vector<std::shared_ptr<Job>> done;
-    std::condition_variable idle;             // running became empty (before_fork waits for it)
-    bool paused = false;                      // a fork is coming: no scan is started
-    std::atomic<bool> cancel_running{false};  // ... and those running stop, to run again
+    std::condition_variable idle;  // running became empty (before_fork waits for it)
+    bool paused = false;           // a fork is coming: no scan is started
     bool stopping = false;
   };
 
+  void forget(const std::shared_ptr<Job>& job);
   void start_workers();
   void work(Shared& shared, std::size_t lane);
-  void run(Job& job, std::size_t lane, const std::atomic<bool>& cancelled) const;
+  void run(Job& job, std::size_t lane) const;
   void deliver();
 
   std::unique_ptr<bottle::uv::Wakeup> new_wakeup();

@@ -363,6 +363,11 @@ void InterceptedSession::refuse(unsigned status, const std::string& reason,
   if (!client_tls_ || client_tls_->established()) end("refused");
 }
 
+void InterceptedSession::abandon() {
+  phase_ = Phase::ended;
+  scan_.reset();
+}
+
 void InterceptedSession::client_ended() {
   if (phase_ == Phase::ended) return;
   end(phase_ == Phase::refused ? "refused" : "the agent closed the tunnel");

@@ -85,6 +85,9 @@ class InterceptedSession {
   void from_upstream(std::string_view bytes);
   void client_ended();
   void upstream_ended();
+  // The connection is finishing: nothing more is forwarded or answered, and
+  // a scan still out is dropped (its result would act on a closed tunnel).
+  void abandon();
 
   std::uint64_t requests() const { return requests_; }
   // Plaintext bytes of responses relayed to the agent.

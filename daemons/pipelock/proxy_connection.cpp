@@ -329,7 +329,9 @@ void ProxyConnection::on_upstream_connected() {
     // Read as an intercepted tunnel's requests are: DLP, URL entropy, and
     // this host only for any request after it on the connection.
     intercept(false, std::move(raw_head_) + early);
-    if (!session_holds_client_) client_->resume_reading();
+    // Not when the session paused it (a scan is out) or ended already (a
+    // refusal on its way out).
+    if (!session_holds_client_ && !session_ended_) client_->resume_reading();
     return;
   }
   decision_.bytes_to_upstream += head_to_upstream_.size();
@@ -398,6 +400,7 @@ void ProxyConnection::intercept(bool tls, std::string held) {
     server_.log().record(line);
   };
   io.end = [this](const std::string& why) {
+    session_ended_ = true;
     // After what is queued for the agent (a refusal): the write's callback
     // comes once it is written, in order.
     client_->pause_reading();
@@ -406,6 +409,7 @@ void ProxyConnection::intercept(bool tls, std::string held) {
   };
   io.client_reading = [this](bool on) {
     session_holds_client_ = !on;
+    if (finished_ || session_ended_) return;
     if (!on) {
       client_->pause_reading();
     } else if (!upstream_ || upstream_->write_queue_bytes() <= kHighWater) {
@@ -595,6 +599,7 @@ void ProxyConnection::finish(const std::string& why) {
     server_.log().record(decision_);
   }
   logged_ = true;
+  if (session_) session_->abandon();
   phase_timer_.stop();
   idle_timer_.stop();
   lifetime_timer_.stop();

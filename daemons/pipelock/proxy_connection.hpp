@@ -98,6 +98,7 @@ class ProxyConnection {
   // The intercepted session paused the agent's socket (a DLP scan is out):
   // write-side back-pressure must not resume it.
   bool session_holds_client_ = false;
+  bool session_ended_ = false;  // the session asked for the end (io.end)
   ClientStream client_stream_ = ClientStream::head;
   std::string pending_;           // client bytes read but not yet consumed by the parser
   std::size_t head_bytes_ = 0;    // head bytes the parser consumed so far

@@ -29,14 +29,20 @@ ChildCommand::ChildCommand(bottle::uv::Loop& loop, const std::vector<std::string
   options.stdio = stdio;
   options.exit_cb = [](uv_process_t* p, int64_t status, int signal) {
     auto* self = owner_of<ChildCommand>(p);
-    if (self == nullptr) return;
+    if (self == nullptr) {
+      // Its object has gone: the child is reaped now, and the handle freed.
+      uv_close(reinterpret_cast<uv_handle_t*>(p),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+      return;
+    }
     self->exited_ = true;
     self->status_ = signal != 0 ? 128 + signal : static_cast<int>(status);
     bottle::uv::guarded("child exit", [&] { self->maybe_end(); });
   };
-  if (uv_spawn(loop.get(), process_.get(), &options) != 0) {
-    // libuv has initialised the handle all the same: it must be closed.
-    process_.mark_initialized(this);
+  process_->data = this;
+  if (uv_spawn(loop.get(), process_, &options) != 0) {
+    // libuv has initialised the handle all the same: it must be closed
+    // (by the destructor, as an exited child's).
     exited_ = true;
     eof_ = true;
     status_ = -1;
@@ -44,7 +50,7 @@ ChildCommand::ChildCommand(bottle::uv::Loop& loop, const std::vector<std::string
     failed_.schedule([this] { maybe_end(); });
     return;
   }
-  process_.mark_initialized(this);
+  spawned_ = true;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(out_.get()),
       [](uv_handle_t*, size_t suggested, uv_buf_t* buf) {
@@ -63,7 +69,9 @@ ChildCommand::ChildCommand(bottle::uv::Loop& loop, const std::vector<std::string
             if (!self->partial_.empty()) {
               std::string last = std::move(self->partial_);
               self->partial_.clear();
+              const auto alive = self->alive_;
               self->on_line_(last);
+              if (!*alive) return;
             }
             self->eof_ = true;
             self->maybe_end();
@@ -73,7 +81,16 @@ ChildCommand::ChildCommand(bottle::uv::Loop& loop, const std::vector<std::string
 }
 
 ChildCommand::~ChildCommand() {
-  if (!exited_ && process_.initialized()) uv_process_kill(process_.get(), SIGTERM);
+  *alive_ = false;
+  auto close = [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); };
+  if (spawned_ && !exited_) {
+    // Still running: killed, and reaped by the exit callback, which closes
+    // the handle once it finds no owner.
+    process_->data = nullptr;
+    uv_process_kill(process_, SIGKILL);
+    return;
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(process_), close);
 }
 
 void ChildCommand::on_data(std::string_view data) {
@@ -89,7 +106,9 @@ void ChildCommand::on_data(std::string_view data) {
     std::string line = std::move(partial_);
     partial_.clear();
     cutting_ = false;
+    const auto alive = alive_;
     on_line_(line);
+    if (!*alive) return;  // the callback ended this command
     data.remove_prefix(nl + 1);
   }
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,8 @@ namespace host_tools {
 // stderr are /dev/null (nothing may write over the screen). A line longer
 // than `max_line` is cut there (the rest of it dropped), so a child cannot
 // make the dashboard hold more than that. Destroying it ends the child
-// (SIGTERM) and drops whatever it still sends.
+// (SIGKILL: a status poll or a log follow has nothing to finish) and drops
+// whatever it still sends; the child is still reaped.
 class ChildCommand {
  public:
   using LineFn = std::function<void(std::string_view line)>;
@@ -42,7 +44,12 @@ class ChildCommand {
   void maybe_end();
 
   bottle::uv::NextTurn failed_;  // reports a child that could not start
-  bottle::uv::OwnedHandle<uv_process_t> process_;
+  // Not an OwnedHandle: libuv reaps a child only while its handle is open,
+  // so the handle of a child still running when this object goes is left
+  // open, the child killed, and closed (freed) by its exit callback; closed
+  // at once, it left a zombie per poll timeout and per bottle switch.
+  uv_process_t* process_ = new uv_process_t{};
+  bool spawned_ = false;
   bottle::uv::OwnedHandle<uv_pipe_t> out_;
   LineFn on_line_;
   EndFn on_end_;
@@ -53,6 +60,9 @@ class ChildCommand {
   bool eof_ = false;
   bool ended_ = false;
   int status_ = -1;
+  // Cleared when this object goes: a line callback that destroys it stops
+  // the loop over the rest of the data.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace host_tools

@@ -155,6 +155,8 @@ std::optional<int> CursesScreen::key() {
   }
 }
 
+void CursesScreen::discard_pending_keys() { flushinp(); }
+
 void CursesScreen::resized() {
   struct winsize ws {};
   if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {

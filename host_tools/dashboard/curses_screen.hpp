@@ -44,6 +44,8 @@ class CursesScreen {
   // The next key (a byte, or one of keys::), or nothing when none is
   // waiting (never blocks).
   std::optional<int> key();
+  // Drops the keys typed and not read yet.
+  void discard_pending_keys();
   // After SIGWINCH: takes the terminal's new size.
   void resized();
   bool has_colours() const { return colours_; }

@@ -129,7 +129,19 @@ class Dashboard {
       if (s.stale) b.problem = s.problem;
     }
     std::size_t unreadable = 0;
+    // The cursor stays on the proposal it was on, not on its row: a new
+    // proposal sorts first, and must not slide under the operator's key.
+    std::string selected_key;
+    if (!proposals_.empty()) {
+      const auto& p = proposals_[std::min(cursor_[Pane::proposals], proposals_.size() - 1)];
+      selected_key = p.slug + "/" + p.proposal.id;
+    }
     proposals_ = load_pending(options_.state_root, bottles_, unreadable);
+    for (std::size_t i = 0; i < proposals_.size(); ++i) {
+      if (proposals_[i].slug + "/" + proposals_[i].proposal.id == selected_key) {
+        cursor_[Pane::proposals] = i;
+      }
+    }
     unreadable_proposals_ = unreadable;
     std::set<std::string> now_pending;
     std::vector<std::string> arrived;
@@ -326,7 +338,14 @@ class Dashboard {
         cursor_[p] = n - 1;
       }
     }
-    if (mode_ == Mode::detail && !selected_proposal()) mode_ = Mode::normal;
+    if (!detail_key_.empty() && !selected_proposal()) {
+      // Decided elsewhere (or unreadable now): the detail view closes, and
+      // nothing is left pointing at it.
+      detail_key_.clear();
+      if (mode_ == Mode::detail) mode_ = Mode::normal;
+      if (confirm_return_ == Mode::detail) confirm_return_ = Mode::normal;
+      if (comment_return_ == Mode::detail) comment_return_ = Mode::normal;
+    }
   }
 
   const ProposalRow* selected_proposal() const {
@@ -352,6 +371,13 @@ class Dashboard {
       }
       on_key(*k);
       if (quitting_) return;
+      if (acted_) {
+        // Keys typed ahead of an action's result were typed at a screen
+        // that is gone: dropped, not applied to what the action changed.
+        acted_ = false;
+        screen_.discard_pending_keys();
+        break;
+      }
     }
     draw();
   }
@@ -427,6 +453,7 @@ class Dashboard {
     if (pane_ == Pane::proposals && !proposals_.empty()) {
       if (k == keys::enter || k == 'l' || k == keys::right) {
         const auto* p = selected_proposal();
+        if (p == nullptr) return;
         detail_key_ = p->slug + "/" + p->proposal.id;
         mode_ = Mode::detail;
         return;
@@ -486,7 +513,10 @@ class Dashboard {
     if (k == 'a') {
       if (refuse_read_only("approving")) return;
       // The proposal as shown now: approving checks the file still says it.
-      confirm("approve proposal " + safe(id) + " of " + safe(slug) + "? (y/n)",
+      const auto lines = row->proposal.summary();
+      std::string what = lines.empty() ? "" : lines.front();
+      if (lines.size() > 1) what += " (+" + std::to_string(lines.size() - 1) + ")";
+      confirm("approve " + safe(id) + " of " + safe(slug) + ": " + safe(what) + "? (y/n)",
               [this, slug, id, shown = row->proposal] { approve(slug, id, shown); });
     } else if (k == 'e') {
       if (refuse_read_only("editing")) return;
@@ -535,15 +565,24 @@ class Dashboard {
   void edit_then_approve(const ProposalRow& row) {
     const std::string slug = row.slug;
     const std::string id = row.proposal.id;
-    const bottle::proposals::Proposal shown = row.proposal;
-    std::optional<bottle::proposals::Change> edited;
+    const std::string shown_before = bottle::proposals::to_json(row.proposal).dump();
+    EditedProposal result;
     try {
       CursesScreen::Suspended editing(screen_);
-      edited = edit_proposed_change(BottlePaths(options_.state_root, slug), id);
+      result = edit_proposed_change(BottlePaths(options_.state_root, slug), id);
     } catch (const std::exception& e) {
       notice_ = "refused: " + safe(e.what());
       return;
     }
+    // The editor showed the file as it was then: if that is not what the
+    // screen showed, the operator looks again first.
+    if (bottle::proposals::to_json(result.shown).dump() != shown_before) {
+      notice_ =
+          "refused: proposal " + safe(id) + " changed since it was shown; nothing was changed";
+      return;
+    }
+    const bottle::proposals::Proposal shown = result.shown;
+    const auto& edited = result.edited;
     if (!edited) {
       notice_ = "the edit changed nothing; a approves the proposal as it is";
       return;
@@ -601,6 +640,7 @@ class Dashboard {
   }
 
   void run_action(const std::function<void(std::ostream&)>& action) {
+    acted_ = true;
     std::ostringstream out;
     try {
       action(out);
@@ -898,6 +938,7 @@ class Dashboard {
   std::string comment_;
   std::pair<std::string, std::string> comment_target_;
   bool quitting_ = false;
+  bool acted_ = false;  // an approval, rejection or allowing ran in this key batch
 };
 
 }  // namespace

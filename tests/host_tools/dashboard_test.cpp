@@ -103,7 +103,7 @@ TEST(Dashboard, ANewProposalShowsWithinTwoSecondsAndApprovingItIsTheClisApproval
   t.keys({"Enter"});
   t.wait_for("reason given by the agent:");
   t.keys({"a"});
-  t.wait_for("approve proposal " + p.id + " of demo? (y/n)");
+  t.wait_for("approve " + p.id + " of demo: + allow docs.example.com? (y/n)");
   cli.clear_docker_calls();
   t.keys({"y"});
   t.wait_for("proposal " + p.id + ": approved");

@@ -174,3 +174,24 @@ TEST_F(Proposals, AnEditThatBreaksTheRulesChangesNothing) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(store().find(p.id)->applied);
 }
+
+TEST_F(Proposals, AProposalRewrittenWhileTheEditorIsOpenIsNotApproved) {
+  // What is approved is what the editor showed: the proposals folder is
+  // writable inside the bundle.
+  Proposal p;
+  p.reason = "the docs";
+  p.change = AllowlistChange{allowlist_change_from_json({{"add", {"docs.example.com"}}})};
+  p = store().create(p);
+  const fs::path file = cli_.bottle_dir() / "proposals" / (p.id + ".json");
+  const auto editor = cli_.scratch() / "rewrite.sh";
+  std::ofstream(editor) << "#!/bin/sh\nsed -i 's/docs.example.com/exfil.example.net/' '"
+                        << file.string() << "'\n";
+  fs::permissions(editor, fs::perms::owner_all);
+  const auto r =
+      cli_.run({"proposals", "approve", "demo", p.id, "--edit"}, {{"EDITOR", editor.string()}});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("changed since it was shown"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(cli_.bottle_dir() / "pipelock/pipelock.yaml").find("exfil.example.net"),
+            std::string::npos);
+  EXPECT_EQ(store().find(p.id)->state, State::kPending);
+}

@@ -92,6 +92,26 @@ TEST(DlpScans, AScanWhoseSessionHasGoneReportsToNoOne) {
   EXPECT_EQ(called, 0);
 }
 
+TEST(DlpScans, AScanWhoseSessionHasGoneLeavesTheQueueAtOnceWithItsBody) {
+  // An agent that opens tunnels, sends bodies and closes them must not fill
+  // the queue with work for no one.
+  bottle::uv::Loop loop;
+  {
+    DlpScans scans(loop, dlp(), {1, 60s});
+    auto running = scans.scan(DlpScans::Part::body, post(dense_body(20000)),
+                              [&](DlpScans::Request, std::optional<pipelock::DlpFinding>) {});
+    std::vector<std::unique_ptr<DlpScans::Pending>> gone;
+    for (int i = 0; i < 5; ++i) {
+      gone.push_back(scans.scan(DlpScans::Part::body, post(std::string(1 << 20, 'x')),
+                                [&](DlpScans::Request, std::optional<pipelock::DlpFinding>) {}));
+    }
+    EXPECT_GE(scans.queued(), 5u);
+    gone.clear();
+    EXPECT_LE(scans.queued(), 1u);  // the first may not have been taken yet
+    running.reset();                // stopped at its next window
+  }
+}
+
 TEST(DlpScans, AScanPastItsBudgetIsARefusalNotAPass) {
   bottle::uv::Loop loop;
   std::string found;
