@@ -13,6 +13,7 @@
 #include "bottle/secrets/gitleaks_config.hpp"
 #include "bottle/uv/timer.hpp"
 #include "held_bytes.hpp"
+#include "near_secret_text.hpp"
 
 namespace {
 
@@ -35,20 +36,8 @@ DlpScans::Request post(const std::string& body) {
   return req;
 }
 
-// Lines a generic rule must weigh one by one (see interception_test.cpp).
-std::string dense_body(std::size_t lines) {
-  std::string body;
-  std::uint32_t seed = 7;
-  for (std::size_t i = 0; i < lines; ++i) {
-    body += "key=";
-    for (int c = 0; c < 14; ++c) {
-      seed = seed * 1103515245u + 12345u;
-      body.push_back(static_cast<char>('a' + (seed >> 16) % 26));
-    }
-    body += "\n";
-  }
-  return body;
-}
+// Text a generic rule must weigh line by line (near_secret_text.hpp).
+std::string dense_body(std::size_t lines) { return bottle_test::near_secret_lines(lines, 7); }
 
 TEST(DlpScans, AResultComesBackOnTheLoopsThreadWithTheRequestHandedBack) {
   bottle::uv::Loop loop;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ca_minter.hpp"
+#include "near_secret_text.hpp"
 #include "pipelock_harness.hpp"
 #include "zlib_compress.hpp"
 
@@ -217,20 +218,9 @@ std::unique_ptr<Process> raw_request_in_flight(Bottle& b, const std::string& nam
       std::vector<std::string>{"RAW_TLS_CLIENT_SAY_SENT=1"});
 }
 
-// A body dense with near-secrets ("key=<14 letters>" lines: each one a
-// generic-rule candidate the allowlists must clear) costs the scanner
-// seconds per MiB: an agent can make every scan that slow.
+// A body an agent made slow to scan (near_secret_text.hpp).
 std::string dense_body_request(const Bottle& b, std::size_t lines) {
-  std::string body;
-  std::uint32_t seed = 1;
-  for (std::size_t i = 0; i < lines; ++i) {
-    body += "key=";
-    for (int c = 0; c < 14; ++c) {
-      seed = seed * 1103515245u + 12345u;
-      body.push_back(static_cast<char>('a' + (seed >> 16) % 26));
-    }
-    body += "\n";
-  }
+  const std::string body = bottle_test::near_secret_lines(lines);
   return "POST /upload HTTP/1.1\r\nHost: allowed.test:" + std::to_string(b.upstream.port()) +
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
