@@ -516,7 +516,8 @@ class Dashboard {
       const auto lines = row->proposal.summary();
       std::string what = lines.empty() ? "" : lines.front();
       if (lines.size() > 1) what += " (+" + std::to_string(lines.size() - 1) + ")";
-      confirm("approve " + safe(id) + " of " + safe(slug) + ": " + safe(what) + "? (y/n)",
+      // The question first: a long id and host must not push it off the line.
+      confirm("y/n? approve " + safe(id) + " of " + safe(slug) + ": " + safe(what),
               [this, slug, id, shown = row->proposal] { approve(slug, id, shown); });
     } else if (k == 'e') {
       if (refuse_read_only("editing")) return;
@@ -590,7 +591,7 @@ class Dashboard {
     const auto lines = bottle::proposals::summary_of(*edited);
     std::string what = lines.empty() ? "" : lines.front();
     if (lines.size() > 1) what += " (+" + std::to_string(lines.size() - 1) + ")";
-    confirm("approve " + safe(id) + " with your edit: " + safe(what) + "? (y/n)",
+    confirm("y/n? approve " + safe(id) + " with your edit: " + safe(what),
             [this, slug, id, shown, change = *edited] {
               run_action([&](std::ostream& out) {
                 proposals_approve(BottlePaths(options_.state_root, slug), id, "", docker_, out,
@@ -631,12 +632,11 @@ class Dashboard {
     const std::string slug = b->slug;
     const std::string host = e.host;
     // As `bottle pipelock add`: the host is checked there like any typed one.
-    confirm("add " + safe(host) + " to the allowlist of " + safe(slug) + "? (y/n)",
-            [this, slug, host] {
-              run_action([&](std::ostream& out) {
-                pipelock_add(BottlePaths(options_.state_root, slug), {host}, docker_, out);
-              });
-            });
+    confirm("y/n? add " + safe(host) + " to the allowlist of " + safe(slug), [this, slug, host] {
+      run_action([&](std::ostream& out) {
+        pipelock_add(BottlePaths(options_.state_root, slug), {host}, docker_, out);
+      });
+    });
   }
 
   void run_action(const std::function<void(std::ostream&)>& action) {

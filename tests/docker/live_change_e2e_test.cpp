@@ -187,7 +187,7 @@ TEST(BottleLiveChange, AProposalApprovedFromTheDashboardOpensTheHostToTheAgent) 
   t.wait_for(std::string("+ allow ") + kOtherHost);
   t.wait_for("fetch the greeting");
   t.keys({"a"});
-  t.wait_for("(y/n)");
+  t.wait_for("y/n? approve");
   t.keys({"y"});
   t.wait_for(": approved", 20s);
   const auto reached = b.agent("i=0; until " + curl_other +

@@ -103,7 +103,7 @@ TEST(Dashboard, ANewProposalShowsWithinTwoSecondsAndApprovingItIsTheClisApproval
   t.keys({"Enter"});
   t.wait_for("reason given by the agent:");
   t.keys({"a"});
-  t.wait_for("approve " + p.id + " of demo: + allow docs.example.com? (y/n)");
+  t.wait_for("y/n? approve " + p.id + " of demo: + allow docs.example.com");
   cli.clear_docker_calls();
   t.keys({"y"});
   t.wait_for("proposal " + p.id + ": approved");
@@ -184,7 +184,7 @@ TEST(Dashboard, ABlockInTheFeedIsShownAndItsHostCanBeAllowed) {
   EXPECT_EQ(s.find("a.com - tunnel"), std::string::npos) << s;
   cli.clear_docker_calls();
   t.keys({"A"});
-  t.wait_for("add new.example.com to the allowlist of demo? (y/n)");
+  t.wait_for("y/n? add new.example.com to the allowlist of demo");
   t.keys({"y"});
   t.wait_for("sent SIGUSR1");
   EXPECT_NE(read_text(cli.bottle_dir() / "pipelock/pipelock.yaml").find("new.example.com"),
@@ -240,7 +240,7 @@ TEST(Dashboard, AProposalRewrittenBetweenTheScreenAndTheKeyIsNotApproved) {
   t.keys({"2", "Enter"});
   t.wait_for("+ allow docs.example.com");
   t.keys({"a"});
-  t.wait_for("(y/n)");
+  t.wait_for("y/n? approve");
   p.change = AllowlistChange{allowlist_change_from_json({{"add", {"exfil.example.net"}}})};
   ProposalStore(cli.bottle_dir() / "proposals").save(p);
   t.keys({"y"});
@@ -291,7 +291,7 @@ TEST(Dashboard, EditingBeforeApprovingAppliesTheEditAndTheFileKeepsBoth) {
   t.keys({"2", "Enter"});
   t.wait_for("+ allow docs.example.com");
   t.keys({"e"});
-  t.wait_for("with your edit: + allow api.example.com? (y/n)");
+  t.wait_for("with your edit: + allow api.example.com");
   t.keys({"y"});
   t.wait_for("proposal " + p.id + ": approved with your edit");
   const Proposal decided = *ProposalStore(cli.bottle_dir() / "proposals").find(p.id);
