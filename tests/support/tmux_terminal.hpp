@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +23,13 @@ class TmuxTerminal {
     const auto r = tmux({"new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command});
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
-  ~TmuxTerminal() { tmux({"kill-server"}); }
+  ~TmuxTerminal() {
+    const std::string pid = tmux({"display-message", "-p", "-t", "t", "#{pane_pid}"}).out;
+    tmux({"kill-server"});
+    // The program in the pane ends on the hang-up, some time after: the test
+    // must not remove the folders it works in under it.
+    if (!pid.empty()) wait_gone("/proc/" + pid.substr(0, pid.find('\n')) + "/stat");
+  }
   TmuxTerminal(const TmuxTerminal&) = delete;
   TmuxTerminal& operator=(const TmuxTerminal&) = delete;
 
@@ -51,6 +58,19 @@ class TmuxTerminal {
   bottle::CommandResult tmux(std::vector<std::string> args) const {
     args.insert(args.begin(), {"tmux", "-S", socket_});
     return bottle::run_captured(args, {});
+  }
+  // Until the process whose /proc/PID/stat this is has exited (gone, or a
+  // zombie), for at most 5 s.
+  static void wait_gone(const std::string& stat_path) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < end) {
+      std::ifstream stat(stat_path);
+      std::string line;
+      if (!std::getline(stat, line)) return;
+      const auto paren = line.rfind(')');
+      if (paren == std::string::npos || line.compare(paren + 2, 1, "Z") == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // no event for another's exit
+    }
   }
   std::string socket_;
 };
