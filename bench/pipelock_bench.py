@@ -112,7 +112,7 @@ def main():
     hosts = os.path.join(tmp, "hosts")
     with open(hosts, "w") as f:
         f.write(f"127.0.0.1 localhost\n127.0.0.1 {HOST}\n")
-    up_port, pl_port, tp_port = free_port(), free_port(), free_port()
+    up_port, pl_port, tp_port, cp_port = free_port(), free_port(), free_port(), free_port()
 
     pl_conf = os.path.join(tmp, "pipelock.yaml")
     with open(pl_conf, "w") as f:
@@ -123,6 +123,10 @@ fetch_proxy: {{listen: "127.0.0.1:{pl_port}"}}
 forward_proxy: {{enabled: true, allowed_ports: [{up_port}], max_connections: 4096}}
 ssrf: {{ip_allowlist: [127.0.0.1/32]}}
 """)
+    # The same pipelock with the buffered relay (--copy-tunnels): what splice(2) gains.
+    cp_conf = os.path.join(tmp, "pipelock-copy.yaml")
+    with open(pl_conf) as f, open(cp_conf, "w") as g:
+        g.write(f.read().replace(f"127.0.0.1:{pl_port}", f"127.0.0.1:{cp_port}"))
     tp_filter = os.path.join(tmp, "filter")
     with open(tp_filter, "w") as f:
         f.write(f"^{re.escape(HOST)}$\n")
@@ -143,17 +147,18 @@ ConnectPort {up_port}
                                 stdout=subprocess.PIPE, text=True)
     upstream.stdout.readline()
     pl_argv = in_namespace(hosts, [PIPELOCK, "--config", pl_conf])
+    cp_argv = in_namespace(hosts, [PIPELOCK, "--config", cp_conf, "--copy-tunnels"])
     tp_argv = in_namespace(hosts, ["tinyproxy", "-d", "-c", tp_conf])
     rows = []
     try:
         pl_start = start_time_ms(pl_argv, pl_port)
         tp_start = start_time_ms(tp_argv, tp_port)
-        procs = [subprocess.Popen(pl_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-                 subprocess.Popen(tp_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-        wait_accepting(pl_port)
-        wait_accepting(tp_port)
+        procs = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for argv in (pl_argv, cp_argv, tp_argv)]
+        for port in (pl_port, cp_port, tp_port):
+            wait_accepting(port)
         # A refused host is refused by both, or the comparison means nothing.
-        for port in (pl_port, tp_port):
+        for port in (pl_port, cp_port, tp_port):
             r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-x",
                                 f"http://127.0.0.1:{port}", "http://denied.test/"],
                                capture_output=True, text=True).stdout
@@ -161,6 +166,7 @@ ConnectPort {up_port}
                 sys.exit(f"proxy on {port} did not refuse denied.test (got {r})")
         for name, proxy, start in (("direct", None, None),
                                    ("pipelock", f"http://127.0.0.1:{pl_port}", pl_start),
+                                   ("pipelock, copy", f"http://127.0.0.1:{cp_port}", None),
                                    ("tinyproxy", f"http://127.0.0.1:{tp_port}", tp_start)):
             host = "127.0.0.1" if proxy is None else HOST
             speeds = [curl_speed(proxy, f"http://{host}:{up_port}/big") for _ in range(RUNS)]
@@ -179,10 +185,10 @@ ConnectPort {up_port}
           f"plain HTTP: ab -n {REQUESTS} -c {CONCURRENCY}, one request per connection, median of {RUNS}; "
           f"start-up: exec to accepting, median of {STARTS}.")
     print()
-    print("| path      | tunnel MiB/s | vs direct | requests/s | vs direct | failed | start-up ms |")
-    print("|-----------|--------------|-----------|------------|-----------|--------|-------------|")
+    print("| path           | tunnel MiB/s | vs direct | requests/s | vs direct | failed | start-up ms |")
+    print("|----------------|--------------|-----------|------------|-----------|--------|-------------|")
     for name, speed, rps, failed, start in rows:
-        print(f"| {name:<9} | {speed:12.0f} | {speed / direct[1]:8.2f}x | {rps:10.0f} | "
+        print(f"| {name:<14} | {speed:12.0f} | {speed / direct[1]:8.2f}x | {rps:10.0f} | "
               f"{rps / direct[2]:8.2f}x | {failed:6d} | {'-' if start is None else f'{start:.1f}':>11} |")
 
 

@@ -26,6 +26,7 @@
 #include "interception.hpp"
 #include "pipelock_config.hpp"
 #include "proxy_server.hpp"
+#include "splice_tunnel.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"pipelock: the allowlisting forward proxy of a bottle"};
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
                  "what all intercepted tunnels may hold at once of requests waiting for DLP")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40))
       ->capture_default_str();
+  bool copy_tunnels = false;
+  app.add_flag("--copy-tunnels", copy_tunnels,
+               "move tunnel bytes through pipelock's memory instead of splice(2) (for comparison)");
   app.add_flag("--check", check_only, "check the config and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -63,6 +67,10 @@ int main(int argc, char** argv) {
   }
   cfg.dlp.scan_budget = std::chrono::milliseconds(scan_budget_ms);
   cfg.dlp.held_bytes_budget = held_bytes_budget;
+  cfg.splice_tunnels = !copy_tunnels && pipelock::SpliceTunnel::supported();
+  if (!copy_tunnels && !cfg.splice_tunnels) {
+    log->warn("splice(2) between sockets does not work here: tunnel bytes are copied");
+  }
   for (const auto& w : cfg.warnings) log->warn("{}", w);
   std::unique_ptr<pipelock::Interception> interception;
   if (cfg.tls.enabled) {

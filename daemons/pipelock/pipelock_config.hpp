@@ -36,6 +36,10 @@ struct PipelockConfig {
   int max_connections = 512;
   int max_header_bytes = 16 * 1024;
   int header_timeout_seconds = 10;
+  // Not a pipelock.yaml key (a flag, --copy-tunnels): a tunnel's bytes are
+  // moved by splice(2) where the kernel allows it (splice_tunnel.hpp), else
+  // read into pipelock and written out again.
+  bool splice_tunnels = true;
 
   std::vector<Cidr> internal;      // blocked ranges
   std::vector<Cidr> ssrf_allowed;  // ssrf.ip_allowlist

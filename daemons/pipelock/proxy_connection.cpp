@@ -1,5 +1,6 @@
 #include "proxy_connection.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 
 #include <boost/asio/buffer.hpp>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <system_error>
 
 #include "bottle/http/chunked.hpp"
 #include "bottle/http/loggable_target.hpp"
@@ -77,6 +79,7 @@ void ProxyConnection::on_client_data(std::string_view data) {
       check_hello(data);
       return;
     case ClientStream::tunnel:
+    case ClientStream::to_splice:  // paused; a read already on its way is relayed as before
       decision_.bytes_to_upstream += data.size();
       touch();
       to_upstream(std::string(data));
@@ -94,6 +97,8 @@ void ProxyConnection::on_client_data(std::string_view data) {
       touch();
       session_->from_client(data);
       return;
+    case ClientStream::spliced:
+      return;  // the socket is SpliceTunnel's; nothing comes this way
   }
 }
 
@@ -127,9 +132,23 @@ void ProxyConnection::on_client_end(int status) {
     session_->client_ended();
     return;
   }
-  if (upstream_ && client_stream_ == ClientStream::tunnel) upstream_->shutdown_write();
+  if (upstream_ && client_stream_ == ClientStream::tunnel) shut_down(*upstream_);
   // The client's end comes after it has read the response (or given up).
-  if (upstream_done_) finish("closed");
+  finish_when_both_ended();
+}
+
+void ProxyConnection::shut_down(bottle::uv::TcpStream& side) {
+  ++shutdowns_pending_;
+  side.shutdown_write([this](int) {
+    --shutdowns_pending_;
+    finish_when_both_ended();
+  });
+}
+
+void ProxyConnection::finish_when_both_ended() {
+  // Not before the half-closes are done: libuv may still hold the end of a
+  // download for the agent, and ending the connection would drop it.
+  if (client_done_ && upstream_done_ && shutdowns_pending_ == 0) finish("closed");
 }
 
 void ProxyConnection::read_head(std::string_view data) {
@@ -320,9 +339,7 @@ void ProxyConnection::on_upstream_connected() {
       if (!early.empty()) check_hello(early);
       return;
     }
-    client_stream_ = ClientStream::tunnel;
-    client_->resume_reading();
-    if (!early.empty()) on_client_data(early);
+    open_tunnel(std::move(early));
     return;
   }
   if (intercepting()) {
@@ -378,10 +395,61 @@ void ProxyConnection::check_hello(std::string_view data) {
     intercept(hello_.state() == ClientHelloReader::State::done, std::move(held));
     return;
   }
+  open_tunnel(std::move(held));
+}
+
+void ProxyConnection::open_tunnel(std::string held) {
   client_stream_ = ClientStream::tunnel;
   decision_.bytes_to_upstream += held.size();
   touch();
   to_upstream(std::move(held));
+  if (server_.config().splice_tunnels && !client_done_ && !upstream_done_) {
+    // Nothing is read while libuv still holds bytes for either side: the
+    // kernel's pipe must carry on exactly where libuv's queue ends.
+    client_stream_ = ClientStream::to_splice;
+    client_->pause_reading();
+    upstream_->pause_reading();
+    splice_if_drained();
+    return;
+  }
+  if (upstream_->write_queue_bytes() <= kHighWater) client_->resume_reading();
+}
+
+void ProxyConnection::splice_if_drained() {
+  if (finished_ || client_stream_ != ClientStream::to_splice) return;
+  // A write's callback comes back here once its bytes are in the kernel.
+  if (client_->write_queue_bytes() > 0 || upstream_->write_queue_bytes() > 0) return;
+  auto dup_of = [](const bottle::uv::TcpStream& s) {
+    uv_os_fd_t fd = -1;
+    bottle::uv::check(uv_fileno(reinterpret_cast<const uv_handle_t*>(s.raw()), &fd), "uv_fileno");
+    bottle::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!copy.valid()) throw std::system_error(errno, std::generic_category(), "dup");
+    return copy;
+  };
+  try {
+    SpliceTunnel::Events events;
+    events.moved = [this](SpliceTunnel::Side to, std::size_t bytes) {
+      (to == SpliceTunnel::Side::upstream ? decision_.bytes_to_upstream
+                                          : decision_.bytes_to_client) += bytes;
+      touch();
+    };
+    events.ended = [this](const std::string& why) { finish(why); };
+    splice_ = std::make_unique<SpliceTunnel>(server_.loop(), dup_of(*client_), dup_of(*upstream_),
+                                             std::move(events));
+  } catch (const std::exception& e) {
+    // Out of fds or pipes: this tunnel is relayed the buffered way.
+    decision_.reason += std::string(" (relayed without splice: ") + e.what() + ")";
+    client_stream_ = ClientStream::tunnel;
+    client_->resume_reading();
+    upstream_->resume_reading();
+    return;
+  }
+  // Closing the handles takes the original fds out of libuv's epoll set and
+  // closes them; the sockets live on in the duplicates.
+  client_.reset();
+  upstream_.reset();
+  client_stream_ = ClientStream::spliced;
+  splice_->start();
 }
 
 bool ProxyConnection::intercepting() const {
@@ -436,6 +504,8 @@ void ProxyConnection::to_client(std::string bytes) {
   client_->write(std::move(bytes), [this](int status) {
     if (status < 0) {
       finish("write to client failed");
+    } else if (client_stream_ == ClientStream::to_splice) {
+      splice_if_drained();
     } else if (upstream_ && client_->write_queue_bytes() < kHighWater / 2) {
       upstream_->resume_reading();
     }
@@ -486,6 +556,8 @@ void ProxyConnection::to_upstream(std::string bytes) {
   upstream_->write(std::move(bytes), [this](int status) {
     if (status < 0) {
       finish("write to upstream failed");
+    } else if (client_stream_ == ClientStream::to_splice) {
+      splice_if_drained();
     } else if (upstream_->write_queue_bytes() < kHighWater / 2 &&
                (client_stream_ == ClientStream::tunnel ||
                 client_stream_ == ClientStream::request_body ||
@@ -518,8 +590,8 @@ void ProxyConnection::relay_upstream() {
         }
         // After the queued bytes: the client reads the whole response, then
         // its end, and closes; the idle timer bounds one that never does.
-        client_->shutdown_write();
-        if (client_done_) finish("closed");
+        shut_down(*client_);
+        finish_when_both_ended();
       });
 }
 
@@ -544,11 +616,9 @@ void ProxyConnection::block_tunnel(const std::string& reason) {
     // audit: the tunnel goes on, and the line says what would have been refused.
     decision_.reason = "tunnel, audit: would block: " + reason;
     phase_timer_.stop();
-    client_stream_ = ClientStream::tunnel;
     std::string held = std::move(hello_bytes_);
     hello_bytes_.clear();
-    decision_.bytes_to_upstream += held.size();
-    to_upstream(std::move(held));
+    open_tunnel(std::move(held));
     return;
   }
   decision_.allowed = false;
@@ -600,6 +670,7 @@ void ProxyConnection::finish(const std::string& why) {
   }
   logged_ = true;
   if (session_) session_->abandon();
+  if (splice_) splice_->stop();
   phase_timer_.stop();
   idle_timer_.stop();
   lifetime_timer_.stop();

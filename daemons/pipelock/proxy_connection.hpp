@@ -15,6 +15,7 @@
 #include "intercepted_session.hpp"
 #include "ip_address.hpp"
 #include "proxy_target.hpp"
+#include "splice_tunnel.hpp"
 
 namespace pipelock {
 
@@ -55,6 +56,8 @@ class ProxyConnection {
     held,           // head decided; resolving and dialling, client paused
     hello,          // tunnel open; waiting for the TLS ClientHello to check its SNI
     tunnel,         // tunnel bytes, relayed as they come
+    to_splice,      // tunnel; both sides paused until what libuv holds is written
+    spliced,        // tunnel bytes moved by the kernel (SpliceTunnel); no uv_tcp_t left
     request_body,   // a plain request's body, parsed and re-framed
     request_ended,  // the one request is forwarded; nothing more goes upstream
     intercepted,    // tunnel bytes, read by the InterceptedSession
@@ -66,6 +69,11 @@ class ProxyConnection {
   void on_head(const Parser::value_type& request);
   void feed_body(std::string_view data);
   void check_hello(std::string_view data);
+  // The checks are done: relay everything from now on, starting with `held`.
+  void open_tunnel(std::string held);
+  // In to_splice, once neither side has bytes queued: hands both sockets to
+  // a SpliceTunnel (or goes on with the buffered relay if it cannot be made).
+  void splice_if_drained();
   // Whether this tunnel, or this plain request, is read request by request
   // (tls_interception).
   bool intercepting() const;
@@ -83,6 +91,11 @@ class ProxyConnection {
   void to_upstream(std::string bytes);
   void relay_upstream();
   void touch();
+  // Half-closes `side` after what is queued for it.
+  void shut_down(bottle::uv::TcpStream& side);
+  // Ends the connection once both sides have ended and every half-close is
+  // done ("closed").
+  void finish_when_both_ended();
   void finish(const std::string& why);
 
   ProxyServer& server_;
@@ -92,6 +105,7 @@ class ProxyConnection {
   std::unique_ptr<bottle::uv::Resolve> resolve_;
   std::unique_ptr<Parser> parser_;
   std::unique_ptr<InterceptedSession> session_;
+  std::unique_ptr<SpliceTunnel> splice_;
   // The client is this host itself (egress beside pipelock): its tunnels
   // carry the operator's tokens on purpose and are never intercepted.
   bool client_local_ = false;
@@ -118,6 +132,7 @@ class ProxyConnection {
   Decision decision_;
   std::chrono::steady_clock::time_point started_;
   bool client_done_ = false;
+  int shutdowns_pending_ = 0;
   bool upstream_done_ = false;
   bool finished_ = false;
   bool logged_ = false;

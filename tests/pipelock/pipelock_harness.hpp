@@ -60,6 +60,7 @@ class Pipelock {
   explicit Pipelock(const std::string& yaml, const std::vector<std::string>& extra_args = {});
   ~Pipelock();
   int port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   // The next decision line, as JSON text.
   std::optional<std::string> next_decision(std::chrono::milliseconds deadline = 10s) {
     return process_->stdout_line(deadline);

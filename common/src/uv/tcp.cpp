@@ -124,11 +124,23 @@ void TcpStream::write(std::string bytes, DoneFn on_written) {
   }
 }
 
-void TcpStream::shutdown_write() {
-  auto* req = new uv_shutdown_t{};
-  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(handle_.get()),
-                  [](uv_shutdown_t* r, int) { delete r; }) < 0) {
-    delete req;
+void TcpStream::shutdown_write(DoneFn on_done) {
+  struct ShutdownRequest {
+    uv_shutdown_t req{};
+    DoneFn on_done;
+  };
+  auto* request = new ShutdownRequest{{}, std::move(on_done)};
+  const int rc =
+      uv_shutdown(&request->req, reinterpret_cast<uv_stream_t*>(handle_.get()),
+                  [](uv_shutdown_t* req, int status) {
+                    std::unique_ptr<ShutdownRequest> owned(reinterpret_cast<ShutdownRequest*>(req));
+                    if (owner_of<TcpStream>(req->handle) && owned->on_done) {
+                      guarded("tcp shutdown", [&] { owned->on_done(status); });
+                    }
+                  });
+  if (rc < 0) {
+    std::unique_ptr<ShutdownRequest> owned(request);
+    if (owned->on_done) owned->on_done(rc);
   }
 }
 

@@ -34,7 +34,10 @@ class TcpStream {
   // on_written (optional) runs once the bytes are handed to the kernel.
   void write(std::string bytes, DoneFn on_written = {});
   // Half-close after the queued writes: the peer reads end of stream.
-  void shutdown_write();
+  // on_done (optional) runs once every queued byte is written and the
+  // half-close sent, or with the error that stopped it; a connection ended
+  // before that loses what libuv still held.
+  void shutdown_write(DoneFn on_done = {});
   size_t write_queue_bytes() const;
   // "address:port" of the peer, for logs.
   std::string peer() const;
