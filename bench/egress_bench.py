@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 
+from summary import record
 from tls_upstream import free_port, make_certs, start_nginx, wait_accepting
 
 EGRESS = os.environ["EGRESS"]
@@ -113,6 +114,9 @@ def main():
             print(f"{name:28} {rps:14.0f} {p50:15.3f} ms {added:>16} {zeros:10.0f} MiB/s "
                   f"{text:10.0f} MiB/s")
         eg_row, mp_row = rows[1], rows[-1]
+        record("egress", "requests/s (c=16)", eg_row[1], "req/s", "mitmproxy", mp_row[1])
+        record("egress", "requests/s (c=16)", eg_row[1], "req/s", "direct", rows[0][1])
+        record("egress", "download, zeros", eg_row[3], "MiB/s", "direct", rows[0][3])
         print(f"egress / mitmproxy: {eg_row[1] / mp_row[1]:.1f}x the requests per second, "
               f"{mp_row[2] / eg_row[2]:.1f}x lower p50 latency, "
               f"{eg_row[3] / mp_row[3]:.1f}x the download rate")

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+from summary import record
+
 from tls_upstream import free_port, make_certs, must, start_nginx, wait_accepting
 
 PIPELOCK = os.environ["PIPELOCK"]
@@ -170,6 +172,10 @@ def main():
             print(f"| {name:<29} | {rps:10.0f} | {rps / direct[1]:8.2f}x | {mib:14.0f} | "
                   f"{mib / direct[2]:8.2f}x |")
         print()
+        record("interception", "intercepted requests/s (DLP on)", intercept[1], "req/s",
+               "mitmproxy intercepting", mitm[1])
+        record("interception", "intercepted download (DLP on)", intercept[2], "MiB/s", "direct",
+               direct[2])
         print(f"pipelock intercepting / mitmproxy: {intercept[1] / mitm[1]:.1f}x the requests per "
               f"second, {intercept[2] / mitm[2]:.1f}x the download rate; download with DLP on: "
               f"{100 * intercept[2] / direct[2]:.0f}% of direct")

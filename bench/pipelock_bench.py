@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+from summary import record
+
 PIPELOCK = os.environ["PIPELOCK"]
 BIG_MIB = 1024
 REQUESTS = 4000
@@ -190,6 +192,12 @@ ConnectPort {up_port}
     for name, speed, rps, failed, start in rows:
         print(f"| {name:<14} | {speed:12.0f} | {speed / direct[1]:8.2f}x | {rps:10.0f} | "
               f"{rps / direct[2]:8.2f}x | {failed:6d} | {'-' if start is None else f'{start:.1f}':>11} |")
+    pl, cp, tp = rows[1], rows[2], rows[3]
+    record("pipelock", "CONNECT tunnel, 1 GiB", pl[1], "MiB/s", "direct", direct[1])
+    record("pipelock", "CONNECT tunnel, 1 GiB", pl[1], "MiB/s", "pipelock --copy-tunnels", cp[1])
+    record("pipelock", "CONNECT tunnel, 1 GiB", pl[1], "MiB/s", "tinyproxy", tp[1])
+    record("pipelock", "plain HTTP requests/s", pl[2], "req/s", "direct", direct[2])
+    record("pipelock", "plain HTTP requests/s", pl[2], "req/s", "tinyproxy", tp[2])
 
 
 if __name__ == "__main__":

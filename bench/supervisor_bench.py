@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+from summary import record
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 SUPERVISOR = os.path.join(BUILD, "supervisor", "sidecar-supervisor")
@@ -309,6 +311,9 @@ def main():
         h = f"{helper} (sh)" if helper else "-"
         print(f"| {name:<18} | {rss:>8} | {rss / ours_rss:>6.2f}x | {h:>12} | {wakeups:>15.1f} | {r:>37} |")
 
+    for name, rss, _, _, restart in rows[1:]:
+        record("supervisor", "RSS, four idle daemons", ours_rss, "KiB", name, rss,
+               higher_is_better=False)
     relay = measure_relay()
     print(f"\none daemon flooding 100-byte lines, one writing a line every 20 ms; "
           f"a reader as fast as Python reads; {FLOOD_WINDOW_S} s\n")
