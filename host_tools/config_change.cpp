@@ -71,10 +71,6 @@ void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
   ApplyLock lock(paths.apply_lock(), out);
   if (context.precheck) context.precheck();
   const std::string container = paths.sidecars_container();
-  if (!docker.container_running(container)) {
-    throw ApplyError("the bundle container " + container + " is not running (bottle start " +
-                     paths.slug() + " first); " + config.file.string() + " is untouched");
-  }
   const std::string live = bottle::config::read_file(config.file);
   const ConfigEdit change = edit(live);
   const auto added = missing_from(change.after, change.before);
@@ -89,8 +85,14 @@ void apply_config_change(const BottlePaths& paths, const LiveConfig& config,
     docker.kill_signal(container, config.signal);
   } catch (const std::exception& e) {
     // The file must say what runs: an unsignalled change would surface at some
-    // later restart, unannounced.
+    // later restart, unannounced. Whether the bundle runs is asked only now:
+    // on the way that works, one docker call is a third of the time a change
+    // takes to reach the agent.
     bottle::config::write_file_atomically(config.file, live);
+    if (!docker.container_running(container)) {
+      throw ApplyError("the bundle container " + container + " is not running (bottle start " +
+                       paths.slug() + " first); " + config.file.string() + " is unchanged");
+    }
     throw ApplyError(std::string(e.what()) + "; the previous " + config.file.string() +
                      " is back in place");
   }
