@@ -2,6 +2,7 @@
 // no reload: the supervisor restarts it on SIGUSR1 and it reads its config on
 // start, so start-up is kept short and the port is let go of at once.
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -67,6 +68,12 @@ int main(int argc, char** argv) {
   }
   cfg.dlp.scan_budget = std::chrono::milliseconds(scan_budget_ms);
   cfg.dlp.held_bytes_budget = held_bytes_budget;
+  // Every connection is two descriptors, a spliced tunnel six: the soft
+  // limit (often 1024) is raised to the hard one, as servers do.
+  if (rlimit r{}; ::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
   cfg.splice_tunnels = !copy_tunnels && pipelock::SpliceTunnel::supported();
   if (!copy_tunnels && !cfg.splice_tunnels) {
     log->warn("splice(2) between sockets does not work here: tunnel bytes are copied");

@@ -287,7 +287,9 @@ void ProxyConnection::dial_next() {
     const std::string where = target_.ip_literal
                                   ? IpAddress::parse(target_.host)->with_port(target_.port)
                                   : target_.host + ":" + std::to_string(target_.port);
-    refuse(502, "cannot connect to " + where);
+    // The last attempt's error names the cause: refused, unreachable, or
+    // pipelock out of file descriptors.
+    refuse(502, "cannot connect to " + where + (dial_error_.empty() ? "" : ": " + dial_error_));
     return;
   }
   const IpAddress& a = candidates_[next_candidate_++];
@@ -308,6 +310,7 @@ void ProxyConnection::dial_next() {
     if (status == 0) {
       on_upstream_connected();
     } else {
+      dial_error_ = uv_strerror(status);
       dial_next();
     }
   });
@@ -419,6 +422,14 @@ void ProxyConnection::splice_if_drained() {
   if (finished_ || client_stream_ != ClientStream::to_splice) return;
   // A write's callback comes back here once its bytes are in the kernel.
   if (client_->write_queue_bytes() > 0 || upstream_->write_queue_bytes() > 0) return;
+  if (!SpliceTunnel::room_for_another(static_cast<std::size_t>(server_.config().max_connections))) {
+    // Four more descriptors per tunnel: when they would take what new
+    // connections need, this tunnel copies.
+    client_stream_ = ClientStream::tunnel;
+    client_->resume_reading();
+    upstream_->resume_reading();
+    return;
+  }
   auto dup_of = [](const bottle::uv::TcpStream& s) {
     uv_os_fd_t fd = -1;
     bottle::uv::check(uv_fileno(reinterpret_cast<const uv_handle_t*>(s.raw()), &fd), "uv_fileno");

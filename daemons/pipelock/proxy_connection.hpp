@@ -138,6 +138,7 @@ class ProxyConnection {
   bool logged_ = false;
   bool relaying_ = false;
   std::string audit_note_;
+  std::string dial_error_;  // why the last dial failed
 };
 
 }  // namespace pipelock

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <cerrno>
 #include <system_error>
@@ -109,6 +111,19 @@ SpliceTunnel::~SpliceTunnel() {
   --live_tunnels;
 }
 
+bool SpliceTunnel::room_for_another(std::size_t max_connections) {
+  static const std::size_t limit = [] {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY)
+      return std::size_t{1} << 20;
+    return static_cast<std::size_t>(r.rlim_cur);
+  }();
+  // Kept for what is not a pipe: two sockets per connection at the
+  // connection cap, and pipelock's own (listener, loop, logs, threads).
+  const std::size_t kept = 2 * max_connections + 64;
+  return kept + (live_tunnels + 1) * 4 <= limit;
+}
+
 bool SpliceTunnel::supported() {
   static const bool works = splice_between_tcp_sockets();
   return works;
@@ -128,16 +143,30 @@ void SpliceTunnel::stop() {
 void SpliceTunnel::on_poll(uv_poll_t* poll, int status, int events) {
   if (stopped_) return;
   const bool is_client = poll == client_poll_.get();
-  if (status < 0) {
-    fail(side_name(is_client ? Side::client : Side::upstream) +
-         " connection error: " + uv_strerror(status));
-    return;
-  }
-  // Readable feeds the direction this socket is the source of; writable
-  // drains the one it is the destination of. An error or hang-up is
-  // reported as both, and the splice calls then say which.
   Direction& from_here = is_client ? up_ : down_;
   Direction& to_here = is_client ? down_ : up_;
+  if (status < 0) {
+    // A socket error (a reset, most often). libuv has stopped this poll
+    // and says only EBADF; what the peer sent before the error is still
+    // to be read, and the splice calls report the error itself after it.
+    (is_client ? client_events_ : upstream_events_) = 0;
+    events = UV_READABLE | UV_WRITABLE;
+    int error = 0;
+    socklen_t len = sizeof error;
+    pump(to_here);
+    if (!stopped_) pump(from_here);
+    if (!stopped_ &&
+        ::getsockopt(is_client ? client_.get() : upstream_.get(), SOL_SOCKET, SO_ERROR, &error,
+                     &len) == 0 &&
+        error != 0) {
+      fail(side_name(is_client ? Side::client : Side::upstream) +
+           " connection error: " + uv_strerror(-error));
+      return;
+    }
+    events = 0;
+  }
+  // Readable feeds the direction this socket is the source of; writable
+  // drains the one it is the destination of.
   if (events & UV_WRITABLE) pump(to_here);
   if (!stopped_ && (events & UV_READABLE)) pump(from_here);
   if (stopped_) return;
@@ -150,19 +179,51 @@ void SpliceTunnel::on_poll(uv_poll_t* poll, int status, int events) {
 }
 
 void SpliceTunnel::pump(Direction& d) {
+  bool read_any = false;
   for (;;) {
     bool progress = false;
-    if (!d.src_ended && !d.pipe_full && d.in_pipe < d.capacity) {
+    if (!d.carry.empty()) {
+      // Bytes read past an urgent mark go out before anything spliced after.
+      const ssize_t n = ::send(d.dst, d.carry.data(), d.carry.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        d.carry.erase(0, static_cast<std::size_t>(n));
+        progress = true;
+        events_.moved(d.to, static_cast<std::size_t>(n));
+      } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        fail("write to " + side_name(d.to) + " failed: " + uv_strerror(-errno));
+        return;
+      }
+    }
+    if (d.carry.empty() && !d.src_ended && !d.pipe_full && d.in_pipe < d.capacity) {
       const ssize_t n = ::splice(d.src, nullptr, d.pipe_write.get(), nullptr,
                                  d.capacity - d.in_pipe, kSpliceFlags);
       if (n > 0) {
         d.in_pipe += static_cast<std::size_t>(n);
-        progress = true;
-      } else if (n == 0) {
+        progress = read_any = true;
+      } else if (n == 0 && ::sockatmark(d.src) != 1) {
         d.src_ended = true;
-      } else if (errno == EAGAIN) {
-        // Nothing to read, or (with bytes in the pipe) no free buffer in it.
-        if (d.in_pipe > 0) d.pipe_full = true;
+      } else if (n == 0 || errno == EAGAIN) {
+        // Nothing to read, or (with bytes in the pipe) no free buffer in it;
+        // or a TCP urgent mark (where splice also answers 0 once the end
+        // has come in behind it).
+        if (d.in_pipe > 0) {
+          d.pipe_full = true;
+        } else if ((n == 0 || !read_any) && ::sockatmark(d.src) == 1) {
+          // TCP urgent data: splice stops at its mark for good while the
+          // socket stays readable. recv() reads past it, leaving the urgent
+          // byte out as the buffered relay's read() does.
+          char buf[16 * 1024];
+          const ssize_t got = ::recv(d.src, buf, sizeof buf, MSG_DONTWAIT);
+          if (got > 0) {
+            d.carry.assign(buf, static_cast<std::size_t>(got));
+            progress = read_any = true;
+          } else if (got == 0) {
+            d.src_ended = true;
+          } else if (errno != EAGAIN && errno != EINTR) {
+            fail(side_name(other(d.to)) + " connection error: " + uv_strerror(-errno));
+            return;
+          }
+        }
       } else if (errno != EINTR) {
         fail(side_name(other(d.to)) + " connection error: " + uv_strerror(-errno));
         return;
@@ -183,7 +244,7 @@ void SpliceTunnel::pump(Direction& d) {
     }
     if (!progress) break;
   }
-  if (d.src_ended && d.in_pipe == 0 && !d.dst_shut) {
+  if (d.src_ended && d.in_pipe == 0 && d.carry.empty() && !d.dst_shut) {
     // The other side reads its end after the last byte, as on the buffered
     // path; a socket already gone has nothing to be told.
     ::shutdown(d.dst, SHUT_WR);
@@ -194,9 +255,10 @@ void SpliceTunnel::pump(Direction& d) {
 void SpliceTunnel::rearm() {
   auto wanted = [](const Direction& reading, const Direction& writing) {
     int events = 0;
-    if (!reading.src_ended && !reading.pipe_full && reading.in_pipe < reading.capacity)
+    if (reading.carry.empty() && !reading.src_ended && !reading.pipe_full &&
+        reading.in_pipe < reading.capacity)
       events |= UV_READABLE;
-    if (writing.in_pipe > 0) events |= UV_WRITABLE;
+    if (writing.in_pipe > 0 || !writing.carry.empty()) events |= UV_WRITABLE;
     return events;
   };
   auto set = [](bottle::uv::OwnedHandle<uv_poll_t>& poll, int& current, int events) {

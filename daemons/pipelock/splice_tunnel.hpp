@@ -52,6 +52,11 @@ class SpliceTunnel {
   // Whether this kernel splices between TCP sockets and pipes (checked once
   // on a loopback pair; false sends every tunnel the buffered way).
   static bool supported();
+  // Whether one more tunnel's pipes (four descriptors beside its two
+  // sockets) fit in the process's descriptor limit with room kept for every
+  // connection up to the cap; past that a tunnel keeps the buffered relay,
+  // so that new connections still get descriptors.
+  static bool room_for_another(std::size_t max_connections);
 
  private:
   // One direction: src -> pipe -> dst.
@@ -68,6 +73,9 @@ class SpliceTunnel {
     // for the pipe to drain before reading again, or the readable socket
     // would wake the loop in a spin.
     bool pipe_full = false;
+    // Bytes read with recv() past a TCP urgent mark, which splice does not
+    // cross; sent before the pipe takes more.
+    std::string carry;
     bool src_ended = false;  // src's end read
     bool dst_shut = false;   // dst's write half shut down after the last byte
     bool done() const { return dst_shut; }

@@ -21,6 +21,7 @@
 
 #include "bottle/unique_fd.hpp"
 #include "pipelock_harness.hpp"
+#include "supervisor_harness.hpp"
 
 using namespace pipelock_test;
 using bottle::UniqueFd;
@@ -146,7 +147,10 @@ UniqueFd open_tunnel(const Pipelock& p, int port) {
   std::string head;
   char c;
   while (head.find("\r\n\r\n") == std::string::npos && ::recv(fd.get(), &c, 1, 0) == 1) head += c;
-  if (head != "HTTP/1.1 200 Connection Established\r\n\r\n") return UniqueFd();
+  if (head != "HTTP/1.1 200 Connection Established\r\n\r\n") {
+    ADD_FAILURE() << "CONNECT answered: " << head;
+    return UniqueFd();
+  }
   return fd;
 }
 
@@ -377,5 +381,111 @@ TEST_P(PipelockTunnel, ATunnelIdleAfterItsBytesIsClosedByTheIdleTimeout) {
   EXPECT_EQ(line["bytes_to_client"], 4) << line;
 }
 
+TEST_P(PipelockTunnel, UrgentDataNeitherStallsTheTunnelNorCutsWhatFollows) {
+  // TCP urgent data (MSG_OOB), from either side: the byte sent urgent is not
+  // part of the stream (no relay carries it); what follows it is, while the
+  // tunnel is still open (splice stops at the urgent mark: pipelock must
+  // read past it, and must not spin on a socket that stays readable).
+  auto read_exactly = [](int fd, std::size_t size) {
+    std::string got;
+    char buf[256];
+    while (got.size() < size) {
+      const ssize_t n = ::recv(fd, buf, std::min(sizeof buf, size - got.size()), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+  };
+  std::string at_upstream;
+  OneShotServer upstream([&](int fd) {
+    ::send(fd, "abc", 3, MSG_OOB);
+    ::send(fd, "def", 3, 0);
+    at_upstream = read_exactly(fd, 9);
+    ::shutdown(fd, SHUT_WR);
+    read_exactly(fd, 1);  // the agent's end
+  });
+  Pipelock p(tunnel_config(upstream.port()), args());
+  UniqueFd tunnel = open_tunnel(p, upstream.port());
+  ASSERT_TRUE(tunnel.valid());
+  ASSERT_EQ(::send(tunnel.get(), "hello", 5, MSG_OOB), 5);
+  ASSERT_EQ(::send(tunnel.get(), "world", 5, 0), 5);
+  EXPECT_EQ(read_exactly(tunnel.get(), 5), "abdef");
+  ::shutdown(tunnel.get(), SHUT_WR);
+  char c;
+  errno = 0;
+  EXPECT_EQ(::recv(tunnel.get(), &c, 1, 0), 0)
+      << "the tunnel did not end: " << std::strerror(errno);
+  upstream.wait();
+  EXPECT_EQ(at_upstream, "hellworld");
+  const auto line = next_line(p);
+  ASSERT_TRUE(line.is_object()) << line;
+  EXPECT_NE(line["reason"].get<std::string>().find("closed"), std::string::npos) << line;
+  EXPECT_EQ(line["bytes_to_upstream"], 9) << line;
+  EXPECT_EQ(line["bytes_to_client"], 5) << line;
+}
+
+TEST_P(PipelockTunnel, WhatAPeerSentBeforeItsResetArrives) {
+  // A response, then a reset instead of an end (SO_LINGER 0): the bytes
+  // before the reset were sent, and reach the agent before it sees the end.
+  constexpr std::size_t kBytes = 1000;
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    std::promise<void> reset;
+    OneShotServer upstream([&](int fd) {
+      char c;
+      if (::recv(fd, &c, 1, 0) != 1) return;
+      const std::string response(kBytes, 'r');
+      ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+      linger hard{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      ::close(::dup(fd));  // the reset goes out when the accepted socket closes below
+    });
+    Pipelock p(tunnel_config(upstream.port()), args());
+    UniqueFd tunnel = open_tunnel(p, upstream.port());
+    ASSERT_TRUE(tunnel.valid());
+    ASSERT_EQ(::send(tunnel.get(), "?", 1, MSG_NOSIGNAL), 1);
+    upstream.wait();
+    std::string got;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(tunnel.get(), buf, sizeof buf, 0)) > 0)
+      got.append(buf, static_cast<std::size_t>(n));
+    EXPECT_EQ(got.size(), kBytes);
+    const auto line = next_line(p);
+    ASSERT_TRUE(line.is_object()) << line;
+    EXPECT_EQ(line["bytes_to_client"], kBytes) << line;
+    EXPECT_NE(line["reason"].get<std::string>().find("reset"), std::string::npos) << line;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Relays, PipelockTunnel, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "splice" : "copy"; });
+
+TEST(PipelockTunnelDescriptors, PastTheDescriptorBudgetTunnelsCopyAndEveryOneWorks) {
+  // A spliced tunnel holds six descriptors, a copied one two. Under a limit
+  // of 128 (pipelock raises its soft limit to the hard one; here both are
+  // 128), with room kept for 20 connections' sockets and pipelock's own 64,
+  // 24 descriptors are left for pipes: 6 tunnels splice, the rest copy, so
+  // that new connections still get descriptors, and all 20 work.
+  const int port = harness::free_tcp_port();
+  bottle_test::Process echo({TESTD_BIN, "--listen", std::to_string(port)});
+  ASSERT_TRUE(
+      harness::eventually([&] { return UniqueFd(bottle_test::dial_loopback(port)).valid(); }));
+  std::string config = tunnel_config(port);
+  config.replace(config.find("enabled: true,"), 14, "enabled: true, max_connections: 20,");
+  Pipelock p(config);
+  const auto limited = run({"prlimit", "--pid", std::to_string(p.pid()), "--nofile=128:128"});
+  ASSERT_EQ(limited.first, 0) << limited.second;
+  const int pipes_before = pipes_held_by(p.pid());
+  std::vector<UniqueFd> tunnels;
+  for (int i = 0; i < 20; ++i) {
+    tunnels.push_back(open_tunnel(p, port));
+    ASSERT_TRUE(tunnels.back().valid()) << "tunnel " << i;
+    const int fd = tunnels.back().get();
+    ASSERT_EQ(::send(fd, "ping\n", 5, MSG_NOSIGNAL), 5);
+    char buf[5];
+    ASSERT_EQ(::recv(fd, buf, sizeof buf, MSG_WAITALL), 5) << "tunnel " << i;
+    EXPECT_EQ(std::string(buf, 5), "pong\n");
+  }
+  EXPECT_EQ(pipes_held_by(p.pid()) - pipes_before, 6 * 4);
+}
