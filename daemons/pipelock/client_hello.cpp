@@ -85,8 +85,19 @@ ClientHelloReader::State ClientHelloReader::feed(std::string_view bytes) {
     state_ = State::not_tls;
     return state_;
   }
+  // Whether the handshake bytes so far hold the whole ClientHello: records
+  // after it (TLS 1.3's compatibility ChangeCipherSpec, early data) are the
+  // connection's, not the hello's, and are left unread.
+  auto hello_complete = [this] {
+    if (handshake_.size() < 4) return false;
+    const std::size_t length =
+        (static_cast<std::size_t>(static_cast<std::uint8_t>(handshake_[1])) << 16) |
+        (static_cast<std::size_t>(static_cast<std::uint8_t>(handshake_[2])) << 8) |
+        static_cast<std::uint8_t>(handshake_[3]);
+    return handshake_.size() >= 4 + length;
+  };
   // Split whole records off; a ClientHello may span several.
-  while (records_.size() >= 5) {
+  while (records_.size() >= 5 && !hello_complete()) {
     Cursor c(records_);
     std::uint8_t type, major, minor;
     std::uint16_t length;

@@ -97,6 +97,20 @@ TEST(ClientHello, AmbiguousOrBrokenHellosAreMalformed) {
   EXPECT_EQ(state_of(server_hello), State::malformed);
 }
 
+TEST(ClientHello, RecordsAfterACompleteHelloAreNotPartOfIt) {
+  // TLS 1.3's middlebox-compatibility ChangeCipherSpec, or 0-RTT data, may
+  // follow the ClientHello in the same read: the hello is read as it is.
+  const std::string hello = client_hello(sni_extension({"a.test"}));
+  const std::string ccs("\x14\x03\x03\x00\x01\x01", 6);
+  ClientHelloReader r;
+  ASSERT_EQ(r.feed(hello + ccs + "\x17\x03\x03\x00\x02xy"), State::done);
+  EXPECT_EQ(r.server_name(), "a.test");
+  // Inside a hello that is not complete, such a record is still refused.
+  ClientHelloReader split;
+  const std::string first = client_hello(sni_extension({"a.test"}), 20).substr(0, 25);
+  EXPECT_EQ(split.feed(first + ccs), State::malformed);
+}
+
 TEST(ClientHello, ARecordHeaderAloneAsksForMore) {
   ClientHelloReader r;
   EXPECT_EQ(r.feed(std::string("\x16\x03\x01\x00\x40", 5)), State::need_more);
