@@ -37,6 +37,49 @@ def request(flow: http.HTTPFlow) -> None:
 '''
 
 
+def start_nginx_proxy(tmp, port, upstream_port):
+    """nginx as the reverse proxy an operator would otherwise configure for the
+    same header: one worker, a keep-alive upstream pool, the upstream's
+    certificate verified against the same CA, responses not buffered."""
+    os.makedirs(f"{tmp}/proxy-temp", exist_ok=True)
+    with open(f"{tmp}/nginx-proxy.conf", "w") as f:
+        f.write(f"""
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx-proxy.pid;
+error_log {tmp}/nginx-proxy-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/proxy-temp/body; proxy_temp_path {tmp}/proxy-temp/proxy;
+  fastcgi_temp_path {tmp}/proxy-temp/fcgi; uwsgi_temp_path {tmp}/proxy-temp/uwsgi;
+  scgi_temp_path {tmp}/proxy-temp/scgi;
+  keepalive_requests 1000000;
+  upstream bench {{ server 127.0.0.1:{upstream_port}; keepalive 32; keepalive_requests 1000000; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass https://bench;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host localhost;
+      proxy_set_header Authorization "Bearer {TOKEN}";
+      proxy_ssl_server_name on;
+      proxy_ssl_name localhost;
+      proxy_ssl_verify on;
+      proxy_ssl_trusted_certificate {tmp}/ca.pem;
+      proxy_ssl_session_reuse on;
+      proxy_buffering off;
+    }}
+  }}
+}}
+""")
+    p = subprocess.Popen(["nginx", "-p", tmp, "-c", f"{tmp}/nginx-proxy.conf"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_accepting(port)
+    return p
+
+
 def wrk(url, connections):
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{DURATION}", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
@@ -63,7 +106,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="egress-bench-")
     make_certs(tmp)
     CA = f"{tmp}/ca.pem"
-    up, eg, before, mp = free_port(), free_port(), free_port(), free_port()
+    up, eg, before, mp, ngx = free_port(), free_port(), free_port(), free_port(), free_port()
     procs = [start_nginx(tmp, up, BIG_MIB)]
     try:
         with open(f"{tmp}/routes.yaml", "w") as f:
@@ -95,6 +138,8 @@ def main():
                 ("egress", f"http://127.0.0.1:{eg}/bench.test/")]
         if BASELINE:
             ways.append(("egress before the guard", f"http://127.0.0.1:{before}/bench.test/"))
+        procs.append(start_nginx_proxy(tmp, ngx, up))
+        ways.append(("nginx (proxy_pass)", f"http://127.0.0.1:{ngx}/"))
         ways.append(("mitmproxy (reverse, addon)", f"http://127.0.0.1:{mp}/"))
         # wrk does not verify certificates; curl (the download) does.
         rows = []
@@ -114,6 +159,11 @@ def main():
             print(f"{name:28} {rps:14.0f} {p50:15.3f} ms {added:>16} {zeros:10.0f} MiB/s "
                   f"{text:10.0f} MiB/s")
         eg_row, mp_row = rows[1], rows[-1]
+        ngx_row = next(r for r in rows if r[0].startswith("nginx"))
+        print(f"egress / nginx: {eg_row[1] / ngx_row[1]:.2f}x the requests per second, "
+              f"{eg_row[3] / ngx_row[3]:.2f}x the download rate (zeros), "
+              f"{eg_row[4] / ngx_row[4]:.2f}x (text)")
+        record("egress", "requests/s (c=16)", eg_row[1], "req/s", "nginx proxy_pass", ngx_row[1])
         record("egress", "requests/s (c=16)", eg_row[1], "req/s", "mitmproxy", mp_row[1])
         record("egress", "requests/s (c=16)", eg_row[1], "req/s", "direct", rows[0][1])
         record("egress", "download, zeros", eg_row[3], "MiB/s", "direct", rows[0][3])

@@ -401,7 +401,11 @@ void EgressConnection::on_upstream_data(std::string_view data) {
   if (phase_ != Phase::kStreaming || exchange_.response_parsed) return;
   upstream_in_.append(data);
   touch();
+  // What this read answers (a response's head, its body, the last chunk)
+  // leaves in one writev.
+  client_->cork();
   feed_response();
+  client_->uncork();
 }
 
 void EgressConnection::on_upstream_end() {

@@ -4,6 +4,8 @@
 #include <netdb.h>
 
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "bottle/uv/callback_guard.hpp"
 #include "socket_address.hpp"
@@ -14,9 +16,16 @@ namespace {
 
 struct WriteRequest {
   uv_write_t req{};
-  std::string bytes;
+  std::vector<std::string> pieces;
   TcpStream::DoneFn on_written;
 };
+
+std::vector<uv_buf_t> buffers_of(std::vector<std::string>& pieces) {
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(pieces.size());
+  for (auto& p : pieces) bufs.push_back(uv_buf_init(p.data(), static_cast<unsigned>(p.size())));
+  return bufs;
+}
 
 void alloc_buffer(uv_handle_t*, size_t suggested, uv_buf_t* buf) {
   buf->base = new char[suggested];
@@ -108,9 +117,45 @@ void TcpStream::pause_reading() {
 }
 
 void TcpStream::write(std::string bytes, DoneFn on_written) {
-  auto* request = new WriteRequest{{}, std::move(bytes), std::move(on_written)};
-  uv_buf_t buf = uv_buf_init(request->bytes.data(), static_cast<unsigned>(request->bytes.size()));
-  int rc = uv_write(&request->req, reinterpret_cast<uv_stream_t*>(handle_.get()), &buf, 1,
+  if (corked_ && !on_written) {
+    if (!bytes.empty()) corked_pieces_.push_back(std::move(bytes));
+    return;
+  }
+  if (!corked_pieces_.empty()) send(std::exchange(corked_pieces_, {}), {});  // in order
+  std::vector<std::string> pieces;
+  pieces.push_back(std::move(bytes));
+  send(std::move(pieces), std::move(on_written));
+}
+
+void TcpStream::cork() { corked_ = true; }
+
+void TcpStream::uncork() {
+  corked_ = false;
+  if (!corked_pieces_.empty()) send(std::exchange(corked_pieces_, {}), {});
+}
+
+void TcpStream::send(std::vector<std::string> pieces, DoneFn on_written) {
+  auto* stream = reinterpret_cast<uv_stream_t*>(handle_.get());
+  if (!on_written && uv_stream_get_write_queue_size(stream) == 0) {
+    // Most writes go out at once. uv_try_write skips what a write request
+    // costs besides the write: a watcher change libuv applies with an
+    // epoll_ctl, one per write. What the socket does not take is queued.
+    auto bufs = buffers_of(pieces);
+    const int n = uv_try_write(stream, bufs.data(), static_cast<unsigned>(bufs.size()));
+    if (n > 0) {
+      std::size_t done = static_cast<std::size_t>(n);
+      std::size_t whole = 0;
+      while (whole < pieces.size() && pieces[whole].size() <= done) done -= pieces[whole++].size();
+      pieces.erase(pieces.begin(), pieces.begin() + static_cast<std::ptrdiff_t>(whole));
+      if (!pieces.empty()) pieces.front().erase(0, done);
+    }
+    if (pieces.empty()) return;
+    // UV_EAGAIN or a partial write: uv_write queues the rest. Another error
+    // comes back from uv_write too.
+  }
+  auto* request = new WriteRequest{{}, std::move(pieces), std::move(on_written)};
+  auto bufs = buffers_of(request->pieces);
+  int rc = uv_write(&request->req, stream, bufs.data(), static_cast<unsigned>(bufs.size()),
                     [](uv_write_t* req, int status) {
                       std::unique_ptr<WriteRequest> owned(reinterpret_cast<WriteRequest*>(req));
                       // A write cancelled by close must not call into a dead owner.

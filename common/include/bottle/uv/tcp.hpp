@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bottle/uv/handle.hpp"
 #include "bottle/uv/loop.hpp"
@@ -33,6 +34,11 @@ class TcpStream {
   void resume_reading();
   // on_written (optional) runs once the bytes are handed to the kernel.
   void write(std::string bytes, DoneFn on_written = {});
+  // Between cork() and uncork(), writes without a callback are gathered and
+  // go out in one writev at uncork() (a response's head and body, say); a
+  // write with a callback sends what was gathered first.
+  void cork();
+  void uncork();
   // Half-close after the queued writes: the peer reads end of stream.
   // on_done (optional) runs once every queued byte is written and the
   // half-close sent, or with the error that stopped it; a connection ended
@@ -50,11 +56,14 @@ class TcpStream {
 
  private:
   struct ConnectRequest;
+  void send(std::vector<std::string> pieces, DoneFn on_written);
   OwnedHandle<uv_tcp_t> handle_;
   DataFn on_data_;
   EndFn on_end_;
   DoneFn on_connected_;
   bool reading_ = false;
+  bool corked_ = false;
+  std::vector<std::string> corked_pieces_;
 };
 
 // Listens on host:port (SO_REUSEADDR, which libuv sets, lets a replacement
