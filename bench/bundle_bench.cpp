@@ -31,37 +31,10 @@ using namespace bottle_e2e;
 
 namespace {
 
-const std::string kMcp = "http://supervise:8765/mcp";
-const std::string kMcpHeaders =
-    "-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "
-    "-H 'MCP-Protocol-Version: 2025-06-18'";
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string open_mcp_session(const Bottle& b) {
-  const auto init =
-      b.agent("curl -sS -D - -o /dev/null -X POST " + kMcp + " " + kMcpHeaders +
-              " -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-              "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
-              "\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}'"
-              " | tr -d '\\r' | awk -F': ' 'tolower($1) == \"mcp-session-id\" {print $2}'");
-  std::string id = init.output.substr(0, init.output.find('\n'));
-  if (id.empty()) throw std::runtime_error("no MCP session: " + init.output);
-  b.agent("curl -sS -o /dev/null -X POST " + kMcp + " " + kMcpHeaders + " -H 'Mcp-Session-Id: " +
-          id + "' -d '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}'");
-  return id;
-}
-
 // Whether the session still answers a tool call (it does not once supervise
 // has restarted: sessions live in its memory).
 bool session_alive(const Bottle& b, const std::string& session) {
-  const auto r = b.agent("curl -sS --max-time 10 -X POST " + kMcp + " " + kMcpHeaders +
-                         " -H 'Mcp-Session-Id: " + session +
-                         "' -d '{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
-                         "\"params\":{\"name\":\"get_allowlist\",\"arguments\":{}}}'");
-  return r.code == 0 && r.output.find("\"result\"") != std::string::npos;
+  return call_tool(b, session, "get_allowlist").find("\"result\"") != std::string::npos;
 }
 
 struct Round {

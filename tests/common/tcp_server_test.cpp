@@ -15,6 +15,7 @@
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
 #include "bottle/uv/timer.hpp"
+#include "uv_run_until.hpp"
 
 namespace {
 
@@ -59,14 +60,7 @@ struct Client {
   bool ended = false;
 };
 
-// Runs the loop until `done` holds; false after 10 s without it.
-bool run_until(Loop& loop, const std::function<bool()>& done) {
-  bool timed_out = false;
-  bottle::uv::Timer deadline(loop);
-  deadline.start(10'000, [&] { timed_out = true; });
-  while (!done() && !timed_out) uv_run(loop.get(), UV_RUN_ONCE);
-  return done();
-}
+using bottle_test::run_until;
 
 struct Fixture {
   explicit Fixture(std::size_t cap, std::function<void()> make_room = nullptr)

@@ -10,6 +10,7 @@
 #include "bottle/uv/loop.hpp"
 #include "bottle/uv/tcp.hpp"
 #include "bottle/uv/timer.hpp"
+#include "uv_run_until.hpp"
 
 namespace {
 
@@ -17,13 +18,7 @@ using bottle::uv::Loop;
 using bottle::uv::TcpListener;
 using bottle::uv::TcpStream;
 
-bool run_until(Loop& loop, const std::function<bool()>& done) {
-  bool timed_out = false;
-  bottle::uv::Timer deadline(loop);
-  deadline.start(10'000, [&] { timed_out = true; });
-  while (!done() && !timed_out) uv_run(loop.get(), UV_RUN_ONCE);
-  return done();
-}
+using bottle_test::run_until;
 
 TEST(TcpStream, WritesArriveInTheOrderWrittenWhicheverWayTheyLeave) {
   Loop loop;

@@ -340,4 +340,29 @@ std::string Bottle::stop_and_list_leftovers() {
   return left;
 }
 
+std::string open_mcp_session(const Bottle& b) {
+  const auto init =
+      b.agent("curl -sS -D - -o /dev/null -X POST " + kMcp + " " + kMcpHeaders +
+              " -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+              "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+              "\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}'"
+              " | tr -d '\\r' | awk -F': ' 'tolower($1) == \"mcp-session-id\" {print $2}'");
+  std::string id = init.output.substr(0, init.output.find('\n'));
+  if (id.empty()) throw std::runtime_error("no MCP session: " + init.output);
+  const auto ack = b.agent("curl -sS -o /dev/null -w '%{http_code}' -X POST " + kMcp + " " +
+                           kMcpHeaders + " -H 'Mcp-Session-Id: " + id +
+                           "' -d '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}'");
+  if (ack.output != "202") throw std::runtime_error("initialized: " + ack.output);
+  return id;
+}
+
+std::string call_tool(const Bottle& b, const std::string& session, const std::string& tool) {
+  return b
+      .agent("curl -sS -X POST " + kMcp + " " + kMcpHeaders + " -H 'Mcp-Session-Id: " + session +
+             "' -d '{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+             "\"params\":{\"name\":\"" +
+             tool + "\",\"arguments\":{}}}'")
+      .output;
+}
+
 }  // namespace bottle_e2e

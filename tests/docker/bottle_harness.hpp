@@ -131,6 +131,17 @@ class Bottle {
 // test bottle ever takes a subnet a real bottle on this host would.
 inline constexpr const char* kTestSubnetPool = "10.215.0.0/16";
 
+// supervise's MCP endpoint as the agent reaches it, and the headers every
+// request to it carries.
+inline const std::string kMcp = "http://supervise:8765/mcp";
+inline const std::string kMcpHeaders =
+    "-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "
+    "-H 'MCP-Protocol-Version: 2025-06-18'";
+// Opens an MCP session from inside the agent, as an MCP client would; returns its id.
+std::string open_mcp_session(const Bottle& b);
+// Calls one of supervise's tools (no arguments) in `session`; the answer.
+std::string call_tool(const Bottle& b, const std::string& session, const std::string& tool);
+
 // Runs argv to completion; stdout and stderr together.
 CommandResult run(const std::vector<std::string>& argv,
                   const std::map<std::string, std::string>& extra_env = {});
