@@ -309,9 +309,12 @@ TEST_P(PipelockTunnel, AnAgentThatStopsReadingStopsTheUpstreamAndPipelockHoldsNo
   const long rss_before = rss_kib(p.pid());
   ASSERT_EQ(blocked.get_future().wait_for(60s), std::future_status::ready);
   // What is in flight sits in the sockets' buffers and (spliced) the
-  // pipe; pipelock itself holds at most its high-water mark.
+  // pipe; pipelock itself holds at most its high-water mark (256 KiB). The
+  // bound on its memory leaves room for what a sanitizer build keeps of
+  // freed buffers (5.4 MiB seen under ASan); a relay without back-pressure
+  // would hold what the upstream pushed, and the upstream would not stop.
   EXPECT_LT(pushed, 32u << 20);
-  EXPECT_LT(rss_kib(p.pid()) - rss_before, 4 * 1024) << "pipelock's memory grew";
+  EXPECT_LT(rss_kib(p.pid()) - rss_before, 12 * 1024) << "pipelock's memory grew";
   ::shutdown(tunnel.get(), SHUT_WR);
   const Received at_agent = receive_pattern(tunnel.get(), 3);
   upstream.wait();
