@@ -422,12 +422,16 @@ void ProxyConnection::splice_if_drained() {
   if (finished_ || client_stream_ != ClientStream::to_splice) return;
   // A write's callback comes back here once its bytes are in the kernel.
   if (client_->write_queue_bytes() > 0 || upstream_->write_queue_bytes() > 0) return;
-  if (!SpliceTunnel::room_for_another(static_cast<std::size_t>(server_.config().max_connections))) {
-    // Four more descriptors per tunnel: when they would take what new
-    // connections need, this tunnel copies.
+  // This tunnel is relayed the buffered way when splicing cannot be set up.
+  auto copy_instead = [this] {
     client_stream_ = ClientStream::tunnel;
     client_->resume_reading();
     upstream_->resume_reading();
+  };
+  if (!SpliceTunnel::room_for_another(static_cast<std::size_t>(server_.config().max_connections))) {
+    // Four more descriptors per tunnel: when they would take what new
+    // connections need, this tunnel copies.
+    copy_instead();
     return;
   }
   auto dup_of = [](const bottle::uv::TcpStream& s) {
@@ -448,11 +452,9 @@ void ProxyConnection::splice_if_drained() {
     splice_ = std::make_unique<SpliceTunnel>(server_.loop(), dup_of(*client_), dup_of(*upstream_),
                                              std::move(events));
   } catch (const std::exception& e) {
-    // Out of fds or pipes: this tunnel is relayed the buffered way.
+    // Out of fds or pipes.
     decision_.reason += std::string(" (relayed without splice: ") + e.what() + ")";
-    client_stream_ = ClientStream::tunnel;
-    client_->resume_reading();
-    upstream_->resume_reading();
+    copy_instead();
     return;
   }
   // Closing the handles takes the original fds out of libuv's epoll set and

@@ -20,9 +20,12 @@ struct WriteRequest {
   TcpStream::DoneFn on_written;
 };
 
-std::vector<uv_buf_t> buffers_of(std::vector<std::string>& pieces) {
-  std::vector<uv_buf_t> bufs;
-  bufs.reserve(pieces.size());
+// The pieces as libuv buffers, in one vector of the thread's reused by every
+// write (uv_write copies the array, uv_try_write does not keep it): no
+// allocation per write for it.
+std::vector<uv_buf_t>& buffers_of(std::vector<std::string>& pieces) {
+  thread_local std::vector<uv_buf_t> bufs;
+  bufs.clear();
   for (auto& p : pieces) bufs.push_back(uv_buf_init(p.data(), static_cast<unsigned>(p.size())));
   return bufs;
 }
@@ -146,7 +149,7 @@ void TcpStream::send(std::vector<std::string> pieces, DoneFn on_written) {
     // Most writes go out at once. uv_try_write skips what a write request
     // costs besides the write: a watcher change libuv applies with an
     // epoll_ctl, one per write. What the socket does not take is queued.
-    auto bufs = buffers_of(pieces);
+    auto& bufs = buffers_of(pieces);
     const int n = uv_try_write(stream, bufs.data(), static_cast<unsigned>(bufs.size()));
     if (n > 0) {
       std::size_t done = static_cast<std::size_t>(n);
@@ -160,7 +163,7 @@ void TcpStream::send(std::vector<std::string> pieces, DoneFn on_written) {
     // comes back from uv_write too.
   }
   auto* request = new WriteRequest{{}, std::move(pieces), std::move(on_written)};
-  auto bufs = buffers_of(request->pieces);
+  auto& bufs = buffers_of(request->pieces);
   int rc = uv_write(&request->req, stream, bufs.data(), static_cast<unsigned>(bufs.size()),
                     [](uv_write_t* req, int status) {
                       std::unique_ptr<WriteRequest> owned(reinterpret_cast<WriteRequest*>(req));
